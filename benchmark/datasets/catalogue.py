@@ -1,0 +1,219 @@
+"""The datasets of the MIRepNet paper, by the paper's names, and named suites.
+
+Facts (MOABB class, classes, session) follow ``shared/reference/mirepnet.md``; the
+MIRepNet paper is Liu et al., arXiv 2507.20254 (2025).  The ``demo`` suite holds five
+synthetic sets (:class:`benchmark.datasets.synthetic.SyntheticMI`) that mimic the
+montages, rates and classes of the five downstream sets at a size that runs on a laptop.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmark.errors import UserError
+
+__all__ = ["DatasetSpec", "DATASETS", "SUITES", "get_dataset_spec", "resolve_datasets"]
+
+BNCI2014001_CHANNELS = (
+    "Fz", "FC3", "FC1", "FCz", "FC2", "FC4", "C5", "C3", "C1", "Cz", "C2",
+    "C4", "C6", "CP3", "CP1", "CPz", "CP2", "CP4", "P1", "Pz", "P2", "POz",
+)  # fmt: skip
+BNCI2015001_CHANNELS = (
+    "FC3", "FCz", "FC4", "C5", "C3", "C1", "Cz", "C2", "C4", "C6", "CP3", "CPz", "CP4",
+)  # fmt: skip
+ALEXMI_CHANNELS = (
+    "Fpz", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8", "P7", "P3", "Pz", "P4", "P8",
+)  # fmt: skip
+BNCI2014004_CHANNELS = ("C3", "Cz", "C4")
+
+_SYNTHETIC = "benchmark.datasets.synthetic:SyntheticMI"
+_PRETRAIN_CLASSES = ("left_hand", "right_hand", "feet")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset of the catalogue.
+
+    Attributes
+    ----------
+    name : str
+        The paper's name (``"BNCI2014001-4"``), used on the command line.
+    moabb_class : str
+        ``"module:Class"`` of the MOABB dataset.
+    classes : tuple of str
+        Classes used for evaluation (MOABB event names).
+    session : str or None
+        Session used by the within-session protocols (``None``: the first one).
+    role : str
+        ``"downstream"``, ``"pretrain"`` or ``"demo"``.
+    n_subjects, n_chans, sfreq : int, int, float
+        What the source holds (documentation; what is loaded is recorded with results).
+    kwargs : dict
+        Constructor arguments of the MOABB class.
+    pretrain_classes : tuple of str
+        Classes given to the pretraining classification head.
+    note : str
+        Where the setting differs from MOABB's defaults, and why.
+    """
+
+    name: str
+    moabb_class: str
+    classes: tuple[str, ...]
+    session: str | None
+    role: str
+    n_subjects: int
+    n_chans: int
+    sfreq: float
+    kwargs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    pretrain_classes: tuple[str, ...] = ()
+    mimics: str | None = None
+    note: str = ""
+
+    def instantiate(self, subjects=None):
+        """The MOABB dataset object."""
+        import importlib
+
+        module, cls = self.moabb_class.split(":")
+        kwargs = dict(self.kwargs)
+        if subjects is not None:
+            kwargs["subjects"] = list(subjects)
+        return getattr(importlib.import_module(module), cls)(**kwargs)
+
+    @property
+    def is_synthetic(self) -> bool:
+        return self.moabb_class == _SYNTHETIC
+
+    def describe(self) -> dict:
+        return {
+            "dataset": self.name,
+            "source": self.moabb_class.split(":")[1],
+            "role": self.role,
+            "subjects": self.n_subjects,
+            "channels": self.n_chans,
+            "sfreq": self.sfreq,
+            "classes": ", ".join(self.classes),
+            "session": self.session or "first",
+        }
+
+
+def _moabb(cls: str) -> str:
+    return f"moabb.datasets:{cls}"
+
+
+def _demo(name, mimics, channels, sfreq, classes, n_subjects, trials, seed) -> DatasetSpec:
+    return DatasetSpec(
+        name=name,
+        moabb_class=_SYNTHETIC,
+        classes=tuple(classes),
+        session="0",
+        role="demo",
+        n_subjects=n_subjects,
+        n_chans=len(channels),
+        sfreq=sfreq,
+        kwargs=dict(
+            channels=channels,
+            sfreq=sfreq,
+            classes=tuple(classes),
+            n_subjects=n_subjects,
+            trials_per_class=trials,
+            seed=seed,
+            variant=name.lower(),
+        ),
+        pretrain_classes=tuple(c for c in classes if c in _PRETRAIN_CLASSES),
+        mimics=mimics,
+        note=f"synthetic; mimics {mimics}'s montage, rate and classes",
+    )
+
+
+_ENTRIES = [
+    # -- the five downstream sets of the paper ------------------------------------------
+    DatasetSpec("BNCI2014001", _moabb("BNCI2014_001"), ("left_hand", "right_hand"), "0train",
+                "downstream", 9, 22, 250.0, note="BCI IV 2a, session T, 2 classes"),
+    DatasetSpec("BNCI2014001-4", _moabb("BNCI2014_001"),
+                ("left_hand", "right_hand", "feet", "tongue"), "0train", "downstream", 9, 22,
+                250.0, note="BCI IV 2a, session T, 4 classes"),
+    DatasetSpec("BNCI2014004", _moabb("BNCI2014_004"), ("left_hand", "right_hand"), "3test",
+                "downstream", 9, 3, 250.0,
+                note="BCI IV 2b, first evaluation session; first 4 s of MOABB's [3, 7.5] s epoch"),
+    DatasetSpec("BNCI2015001", _moabb("BNCI2015_001"), ("right_hand", "feet"), "0A",
+                "downstream", 12, 13, 512.0, note="session A"),
+    DatasetSpec("AlexMI", _moabb("AlexMI"), ("right_hand", "feet"), "0", "downstream", 8, 16,
+                512.0, note="MOABB's AlexMI has right hand, feet, rest (the paper's table says "
+                "left/right); rest is left out"),
+    # -- the seven pretraining sets ------------------------------------------------------
+    DatasetSpec("BNCI2014002", _moabb("BNCI2014_002"), ("right_hand", "feet"), None, "pretrain",
+                14, 15, 512.0, pretrain_classes=("right_hand", "feet")),
+    DatasetSpec("PhysionetMI", _moabb("PhysionetMI"), ("left_hand", "right_hand"), None,
+                "pretrain", 109, 64, 160.0, kwargs={"imagined": True, "executed": False},
+                pretrain_classes=_PRETRAIN_CLASSES,
+                note="imagery runs only; left vs right hand for evaluation"),
+    DatasetSpec("Dreyer2023", _moabb("Dreyer2023"), ("left_hand", "right_hand"), None,
+                "pretrain", 87, 27, 512.0, pretrain_classes=("left_hand", "right_hand")),
+    DatasetSpec("Weibo2014", _moabb("Weibo2014"), ("left_hand", "right_hand"), None, "pretrain",
+                10, 60, 200.0, pretrain_classes=_PRETRAIN_CLASSES),
+    DatasetSpec("Zhou2016", _moabb("Zhou2016"), ("left_hand", "right_hand"), None, "pretrain",
+                4, 14, 250.0, pretrain_classes=_PRETRAIN_CLASSES),
+    DatasetSpec("Lee2019", _moabb("Lee2019_MI"), ("left_hand", "right_hand"), None, "pretrain",
+                54, 62, 1000.0, pretrain_classes=("left_hand", "right_hand")),
+    DatasetSpec("Cho2017", _moabb("Cho2017"), ("left_hand", "right_hand"), None, "pretrain",
+                52, 64, 512.0, pretrain_classes=("left_hand", "right_hand")),
+    # -- the embedded synthetic demo sets -------------------------------------------------
+    _demo("SynBNCI2014001", "BNCI2014001", BNCI2014001_CHANNELS, 250.0,
+          ("left_hand", "right_hand"), 4, 40, 2014001),
+    _demo("SynBNCI2014001-4", "BNCI2014001-4", BNCI2014001_CHANNELS, 250.0,
+          ("left_hand", "right_hand", "feet", "tongue"), 4, 30, 20140014),
+    _demo("SynBNCI2014004", "BNCI2014004", BNCI2014004_CHANNELS, 250.0,
+          ("left_hand", "right_hand"), 4, 40, 2014004),
+    _demo("SynBNCI2015001", "BNCI2015001", BNCI2015001_CHANNELS, 512.0, ("right_hand", "feet"),
+          4, 40, 2015001),
+    _demo("SynAlexMI", "AlexMI", ALEXMI_CHANNELS, 512.0, ("right_hand", "feet"), 4, 30, 1),
+]  # fmt: skip
+
+DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in _ENTRIES}
+
+SUITES: dict[str, tuple[str, ...]] = {
+    "five": ("BNCI2014001", "BNCI2015001", "BNCI2014004", "AlexMI", "BNCI2014001-4"),
+    "pretrain7": ("BNCI2014002", "PhysionetMI", "Dreyer2023", "Weibo2014", "Zhou2016",
+                  "Lee2019", "Cho2017"),
+    "demo": ("SynBNCI2014001", "SynBNCI2015001", "SynBNCI2014004", "SynAlexMI",
+             "SynBNCI2014001-4"),
+}  # fmt: skip
+
+
+def get_dataset_spec(name: str) -> DatasetSpec:
+    """Look a dataset up by name (case-insensitive), with "did you mean" on failure."""
+    by_lower = {k.lower(): v for k, v in DATASETS.items()}
+    try:
+        return by_lower[name.lower()]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(DATASETS) + list(SUITES), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise UserError(
+            f"unknown dataset {name!r}: {hint}`python -m benchmark list datasets` shows "
+            "the datasets and suites"
+        ) from None
+
+
+def resolve_datasets(selection: str | list[str]) -> list[DatasetSpec]:
+    """Turn ``"five"``, ``"demo,AlexMI"`` or globs (``"Syn*"``) into dataset specs."""
+    items = selection.split(",") if isinstance(selection, str) else list(selection)
+    out: list[DatasetSpec] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        if item.lower() in SUITES:
+            names = SUITES[item.lower()]
+        elif any(ch in item for ch in "*?["):
+            names = [n for n in DATASETS if fnmatch.fnmatch(n.lower(), item.lower())]
+            if not names:
+                raise UserError(f"no dataset matches {item!r}; `python -m benchmark list datasets`")
+        else:
+            names = [get_dataset_spec(item).name]
+        out.extend(DATASETS[n] for n in names if DATASETS[n] not in out)
+    if not out:
+        raise UserError("no dataset selected; pass --datasets demo, five or dataset names")
+    return out

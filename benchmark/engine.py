@@ -1,0 +1,248 @@
+"""The evaluation engine: the grid of units, shared data, fitting, scoring, storing.
+
+Order of work: dataset → subject (loaded once) → seed (split once) → pipeline.  Data
+preprocessed for a (seed, alignment, template) combination is reused by every pipeline
+that asks for the same steps.  Every finished unit is stored at once (see
+:mod:`benchmark.results`); a rerun skips stored units.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+import numpy as np
+
+from benchmark.datasets.catalogue import DatasetSpec
+from benchmark.datasets.loading import SubjectData, load_subject
+from benchmark.errors import NotRunnable, UserError
+from benchmark.pipelines import PipelineSpec
+from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, digest
+from benchmark.protocols import PaperSplit
+from benchmark.results import ResultStore, package_versions
+
+__all__ = ["RunConfig", "run_benchmark", "seed_everything", "RunSummary"]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch (if imported) for one unit."""
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run."""
+
+    pipelines: list[PipelineSpec]
+    datasets: list[DatasetSpec]
+    protocol: PaperSplit
+    seeds: list[int]
+    out: str
+    subjects: list[int] | None = None
+    preprocessing: PreprocessingConfig = field(default_factory=PreprocessingConfig)
+    template: str | None = None  # run-wide override of the template method
+    retry_failed: bool = False
+
+
+@dataclass
+class RunSummary:
+    done: int = 0
+    skipped: int = 0
+    failed: list[str] = field(default_factory=list)
+    not_runnable: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def pipeline_preprocessing(pipe: PipelineSpec, base: PreprocessingConfig, template: str | None):
+    """The preprocessing a pipeline gets: base, its file's choices, the run's template."""
+    cfg = base.with_overrides(**pipe.preprocessing)
+    if template is not None and cfg.template != "none":
+        cfg = cfg.with_overrides(template=template)
+    return cfg
+
+
+def _unit_key(spec, subject, session, pipe, pre, protocol, seed) -> dict:
+    return {
+        "dataset": spec.name,
+        "dataset_config": digest({"cls": spec.moabb_class, "kwargs": spec.kwargs,
+                                  "classes": spec.classes}),
+        "subject": int(subject),
+        "session": session,
+        "model": pipe.name,
+        "pipeline": pipe.digest(),
+        "preprocessing": pre.digest(),
+        "protocol": protocol.to_dict(),
+        "seed": int(seed),
+    }
+
+
+def _chs_info(ch_names: list[str]) -> list[dict]:
+    import mne
+
+    info = mne.create_info(ch_names, sfreq=1.0, ch_types="eeg")
+    info.set_montage("standard_1005", match_case=False, on_missing="ignore", verbose="error")
+    return [dict(ch) for ch in info["chs"]]
+
+
+def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print) -> RunSummary:
+    """Run every pending unit of the grid; return what happened."""
+    store = ResultStore(cfg.out)
+    versions = package_versions()
+    summary = RunSummary()
+    start = time.perf_counter()
+    pre_of = {p.name: pipeline_preprocessing(p, cfg.preprocessing, cfg.template) for p in cfg.pipelines}
+    loading_cfg = cfg.preprocessing
+    for spec in cfg.datasets:
+        all_subjects = list(range(1, spec.n_subjects + 1))
+        subjects = cfg.subjects or all_subjects
+        bad = [s for s in subjects if s not in all_subjects]
+        if bad:
+            raise UserError(
+                f"dataset {spec.name} has subjects 1..{spec.n_subjects}; {bad} do not exist; "
+                "fix --subjects"
+            )
+        dataset_unavailable: str | None = None
+        for subject in subjects:
+            units = []
+            for seed in cfg.seeds:
+                for pipe in cfg.pipelines:
+                    key = _unit_key(spec, subject, spec.session, pipe, pre_of[pipe.name],
+                                    cfg.protocol, seed)
+                    uid = digest(key)
+                    status = store.status(uid)
+                    if status == "ok" or (status is not None and not cfg.retry_failed):
+                        summary.skipped += 1
+                        continue
+                    units.append((seed, pipe, key, uid))
+            if not units:
+                continue
+            if dataset_unavailable is None:
+                try:
+                    data = load_subject(spec, subject, loading_cfg)
+                    data = cfg.protocol.select(data, spec.session)
+                except NotRunnable as exc:
+                    dataset_unavailable = str(exc)
+                    log(f"not runnable: {exc}")
+            if dataset_unavailable is not None:
+                for seed, pipe, key, uid in units:
+                    store.write(uid, "not_runnable", [_row(key, pipe, cfg, versions, status="not_runnable",
+                                                           error=dataset_unavailable)],
+                                dataset_unavailable)
+                    summary.not_runnable.append(f"{spec.name}/{subject}/{pipe.name}")
+                continue
+            _run_subject(cfg, store, data, spec, units, pre_of, versions, summary, log)
+    summary.seconds = time.perf_counter() - start
+    store.export_csv()
+    return summary
+
+
+def _run_subject(cfg, store, data: SubjectData, spec, units, pre_of, versions, summary, log):
+    classes = list(spec.classes)
+    y_all = np.array([classes.index(c) for c in data.y])
+    prepared: dict = {}
+    folds_of: dict[int, list] = {}
+    for seed, pipe, key, uid in units:
+        label = f"{spec.name} s{data.subject} seed{seed} {pipe.name}"
+        rows = []
+        try:
+            if seed not in folds_of:
+                folds_of[seed] = list(cfg.protocol.split(y_all, seed))
+            pre = pre_of[pipe.name]
+            for fold in folds_of[seed]:
+                pkey = (seed, fold.fold, pre.alignment, pre.template)
+                if pkey not in prepared:
+                    Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre)
+                    Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre)
+                    prepared[pkey] = (Xtr, Xte, names)
+                Xtr, Xte, names = prepared[pkey]
+                ytr, yte = y_all[fold.train], y_all[fold.test]
+                seed_everything(seed)
+                model = pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes),
+                                   n_times=Xtr.shape[2], sfreq=data.sfreq,
+                                   chs_info=_chs_info(names) if pre.template != "none" else None)
+                _set_random_state(model, seed)
+                t0 = time.perf_counter()
+                model.fit(Xtr, ytr)
+                t1 = time.perf_counter()
+                pred = np.asarray(model.predict(Xte))
+                t2 = time.perf_counter()
+                score = float(np.mean(pred == yte))
+                if not np.isfinite(score):
+                    raise FloatingPointError("score is not finite")
+                rows.append(_row(key, pipe, cfg, versions, status="ok", fold=fold.fold,
+                                 shots=fold.shots, score=score, n_train=len(ytr), n_test=len(yte),
+                                 n_classes=len(classes), n_chans=Xtr.shape[1],
+                                 fit_time=t1 - t0, predict_time=t2 - t1, pre=pre))
+            store.write(uid, "ok", rows)
+            summary.done += 1
+            mean = np.mean([r["score"] for r in rows])
+            log(f"[{summary.done + summary.skipped}] {label}: accuracy {mean:.3f} "
+                f"(fit {sum(r['fit_time'] for r in rows):.1f} s)")
+        except NotRunnable as exc:
+            store.write(uid, "not_runnable", [_row(key, pipe, cfg, versions, status="not_runnable",
+                                                   error=str(exc))], str(exc))
+            summary.not_runnable.append(label)
+            log(f"not runnable: {label}: {exc}")
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # a failing model must not stop the grid
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            store.write(uid, "failed", [_row(key, pipe, cfg, versions, status="failed",
+                                             error=reason)], traceback.format_exc())
+            summary.failed.append(f"{label}: {reason}")
+            log(f"failed: {label}: {reason}")
+
+
+def _set_random_state(model, seed: int) -> None:
+    try:
+        params = model.get_params(deep=True)
+    except Exception:  # pragma: no cover - not a scikit-learn estimator
+        return
+    wanted = {k: seed for k, v in params.items() if k.endswith("random_state") and v is None}
+    if wanted:
+        model.set_params(**wanted)
+
+
+def _row(key, pipe, cfg, versions, *, status, error="", fold=0, shots=None, score=np.nan,
+         n_train=None, n_test=None, n_classes=None, n_chans=None, fit_time=None,
+         predict_time=None, pre=None) -> dict:
+    pre = pre or pipeline_preprocessing(pipe, cfg.preprocessing, cfg.template)
+    return {
+        "dataset": key["dataset"],
+        "subject": key["subject"],
+        "session": key["session"],
+        "model": pipe.name,
+        "protocol": cfg.protocol.name,
+        "protocol_version": cfg.protocol.version,
+        "shots": shots,
+        "seed": key["seed"],
+        "fold": fold,
+        "status": status,
+        "score": score,
+        "metric": "accuracy",
+        "n_train": n_train,
+        "n_test": n_test,
+        "n_classes": n_classes,
+        "n_chans": n_chans,
+        "fit_time": fit_time,
+        "predict_time": predict_time,
+        "error": error,
+        "unit_id": digest(key),
+        "config_digest": digest({"pipeline": pipe.to_dict(), "pre": pre.to_dict(),
+                                 "protocol": cfg.protocol.to_dict()}),
+        "preprocessing": json.dumps(pre.to_dict(), sort_keys=True),
+        "pipeline": json.dumps(pipe.to_dict(), sort_keys=True, default=str),
+        "protocol_config": json.dumps(cfg.protocol.to_dict(), sort_keys=True),
+        "versions": json.dumps(versions, sort_keys=True),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,263 @@
+"""Declarative pipeline files, in the manner of MOABB's ``pipelines/*.yml``.
+
+A file declares one pipeline::
+
+    name: csp_lda                 # what --models selects
+    paradigms: [LeftRightImagery, MotorImagery]
+    citations: [...]
+    tags: [classical]             # optional; registry tags are added
+    preprocessing:                # which shared steps this pipeline gets
+      alignment: ea               # ea | none
+      template: none              # idw | spline | none
+    pipeline:                     # scikit-learn steps, in order
+      - from: models              # a registry model: its factory gets the data shape
+        name: csp_lda
+        parameters: {nfilter: 6}
+      - from: sklearn.preprocessing   # or any importable class, as in MOABB
+        name: StandardScaler
+
+Files are read with ``yaml.safe_load`` (no code execution); every key is checked, and a
+typo gets a one-line "did you mean" error.  A registered model without a file runs
+with its factory defaults and the default preprocessing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmark.errors import UserError
+from benchmark.preprocessing.config import digest
+
+__all__ = ["PipelineSpec", "load_pipeline_file", "discover_pipelines", "select_pipelines",
+           "default_pipeline_dirs"]
+
+_FILE_KEYS = {"name", "paradigms", "citations", "tags", "preprocessing", "pipeline", "description"}
+_STEP_KEYS = {"from", "name", "parameters"}
+_PRE_KEYS = {"alignment", "template"}
+DEFAULT_MODELS = ("csp_lda", "ts_lr", "mdm")
+
+
+@dataclass
+class PipelineSpec:
+    """A named pipeline: estimator steps, the shared preprocessing it gets, its tags."""
+
+    name: str
+    steps: list[dict[str, Any]]
+    preprocessing: dict[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    source: str = "registry"
+    paradigms: tuple[str, ...] = ()
+    citations: tuple[str, ...] = ()
+    description: str = ""
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "steps": self.steps, "preprocessing": self.preprocessing}
+
+    def digest(self) -> str:
+        return digest(self.to_dict())
+
+    @property
+    def model_names(self) -> list[str]:
+        return [s["name"] for s in self.steps if s["from"] == "models"]
+
+    def build(self, n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None):
+        """Instantiate the scikit-learn estimator for data of the given shape."""
+        from sklearn.pipeline import make_pipeline
+
+        from models import create_model
+
+        estimators = []
+        for step in self.steps:
+            params = dict(step.get("parameters") or {})
+            if step["from"] == "models":
+                est = create_model(step["name"], n_chans=n_chans, n_outputs=n_outputs,
+                                   n_times=n_times, sfreq=sfreq, chs_info=chs_info, **params)
+            else:
+                est = _import_class(step, self.source)(**params)
+            estimators.append(est)
+        return estimators[0] if len(estimators) == 1 else make_pipeline(*estimators)
+
+
+def _import_class(step: dict, source: str):
+    try:
+        module = importlib.import_module(step["from"])
+    except ImportError:
+        raise UserError(
+            f"pipeline {source}: cannot import module {step['from']!r}; fix the 'from' of step "
+            f"{step['name']!r} or install the package"
+        ) from None
+    try:
+        return getattr(module, step["name"])
+    except AttributeError:
+        names = [n for n in dir(module) if not n.startswith("_")]
+        close = difflib.get_close_matches(step["name"], names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UserError(
+            f"pipeline {source}: {step['from']} has no {step['name']!r}{hint}; fix the step's name"
+        ) from None
+
+
+def _unknown_key(key: str, valid: set[str], where: str) -> UserError:
+    close = difflib.get_close_matches(key, sorted(valid), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return UserError(f"{where}: unknown key {key!r}; {hint}valid keys are {', '.join(sorted(valid))}")
+
+
+def _as_tuple(value, what: str, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list):
+        raise UserError(f"{where}: {what} must be a list")
+    return tuple(str(v) for v in value)
+
+
+def load_pipeline_file(path: str | os.PathLike) -> PipelineSpec:
+    """Parse and validate one pipeline file (safe YAML)."""
+    import yaml
+
+    path = Path(path)
+    where = f"pipeline file {path}"
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise UserError(f"{where} is not valid YAML{at}; fix its syntax") from None
+    if not isinstance(doc, dict):
+        raise UserError(f"{where} must be a mapping with keys 'name' and 'pipeline'")
+    for key in doc:
+        if key not in _FILE_KEYS:
+            raise _unknown_key(str(key), _FILE_KEYS, where)
+    for required in ("name", "pipeline"):
+        if required not in doc:
+            raise UserError(f"{where} lacks the key {required!r}")
+    name = str(doc["name"]).strip()
+    if not name or any(c in name for c in " /\\,*?"):
+        raise UserError(f"{where}: name {name!r} must be a single word (no spaces, commas or globs)")
+    steps = doc["pipeline"]
+    if not isinstance(steps, list) or not steps:
+        raise UserError(f"{where}: 'pipeline' must be a non-empty list of steps")
+    clean = []
+    for i, step in enumerate(steps, 1):
+        if not isinstance(step, dict):
+            raise UserError(f"{where}: step {i} must be a mapping with 'from' and 'name'")
+        for key in step:
+            if key not in _STEP_KEYS:
+                raise _unknown_key(str(key), _STEP_KEYS, f"{where}, step {i}")
+        if "from" not in step or "name" not in step:
+            raise UserError(f"{where}: step {i} needs both 'from' and 'name'")
+        params = step.get("parameters") or {}
+        if not isinstance(params, dict):
+            raise UserError(f"{where}: step {i} 'parameters' must be a mapping")
+        clean.append({"from": str(step["from"]), "name": str(step["name"]), "parameters": params})
+    pre = doc.get("preprocessing") or {}
+    if not isinstance(pre, dict):
+        raise UserError(f"{where}: 'preprocessing' must be a mapping")
+    for key in pre:
+        if key not in _PRE_KEYS:
+            raise _unknown_key(str(key), _PRE_KEYS, f"{where}, preprocessing")
+    spec = PipelineSpec(
+        name=name,
+        steps=clean,
+        preprocessing={k: str(v) for k, v in pre.items()},
+        tags=_as_tuple(doc.get("tags"), "tags", where),
+        source=str(path),
+        paradigms=_as_tuple(doc.get("paradigms"), "paradigms", where),
+        citations=_as_tuple(doc.get("citations"), "citations", where),
+        description=str(doc.get("description") or ""),
+    )
+    _check_models_exist(spec, where)
+    return spec
+
+
+def _check_models_exist(spec: PipelineSpec, where: str) -> None:
+    from models import get_model_entry
+
+    tags = list(spec.tags)
+    for model in spec.model_names:
+        try:
+            entry = get_model_entry(model)
+        except UserError as exc:
+            raise UserError(f"{where}: {exc}") from None
+        tags.extend(t for t in entry.tags if t not in tags)
+    spec.tags = tuple(tags)
+
+
+def default_pipeline_dirs() -> list[Path]:
+    """The project's ``pipelines/`` folder, plus ``$BENCHMARK_PIPELINES`` (os.pathsep list)."""
+    dirs = [Path(__file__).resolve().parent.parent / "pipelines"]
+    extra = os.environ.get("BENCHMARK_PIPELINES", "")
+    dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
+    return dirs
+
+
+def discover_pipelines(dirs: list[Path] | None = None) -> dict[str, PipelineSpec]:
+    """All pipelines: one per pipeline file, plus a default one per file-less model."""
+    from models import get_model_entry, list_models
+
+    specs: dict[str, PipelineSpec] = {}
+    for d in dirs if dirs is not None else default_pipeline_dirs():
+        if not Path(d).is_dir():
+            continue
+        for path in sorted(Path(d).glob("*.y*ml")):
+            spec = load_pipeline_file(path)
+            if spec.name in specs:
+                raise UserError(
+                    f"pipeline name {spec.name!r} is declared twice ({specs[spec.name].source} "
+                    f"and {path}); rename one"
+                )
+            specs[spec.name] = spec
+    for model in list_models():
+        if model not in specs:
+            entry = get_model_entry(model)
+            specs[model] = PipelineSpec(
+                name=model,
+                steps=[{"from": "models", "name": model, "parameters": {}}],
+                tags=entry.tags,
+                source=f"registry ({entry.module})",
+            )
+    return dict(sorted(specs.items()))
+
+
+def select_pipelines(selection: str | list[str], specs: dict[str, PipelineSpec]) -> list[PipelineSpec]:
+    """Resolve ``--models``: ``all``, ``default``, names, globs and tags, comma separated."""
+    items = selection.split(",") if isinstance(selection, str) else list(selection)
+    chosen: list[str] = []
+    all_tags = {t for s in specs.values() for t in s.tags}
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        low = item.lower()
+        if low == "all":
+            names = list(specs)
+        elif low == "default":
+            names = [n for n in DEFAULT_MODELS if n in specs]
+        elif low in specs:
+            names = [low]
+        elif item in specs:
+            names = [item]
+        elif low in all_tags:
+            names = [n for n, s in specs.items() if low in s.tags]
+        elif any(ch in item for ch in "*?["):
+            names = [n for n in specs if fnmatch.fnmatchcase(n, low)]
+            if not names:
+                raise UserError(f"no model matches {item!r}; `python -m benchmark list models`")
+        else:
+            close = difflib.get_close_matches(low, list(specs) + sorted(all_tags), n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise UserError(
+                f"unknown model {item!r}: {hint}`python -m benchmark list models` shows the "
+                f"{len(specs)} available (names, globs and tags work)"
+            )
+        chosen.extend(n for n in names if n not in chosen)
+    if not chosen:
+        raise UserError("no model selected; pass --models all, default, names, globs or tags")
+    return [specs[n] for n in chosen]

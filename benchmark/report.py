@@ -1,0 +1,118 @@
+"""Tables and figures computed from the tidy results table alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmark.errors import UserError
+
+__all__ = ["main_table", "format_main_table", "write_report"]
+
+
+def main_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy per (dataset, model): mean and std over subjects.
+
+    Each subject's score is first averaged over seeds and folds, then the mean and the
+    standard deviation are taken across subjects.  Columns: ``dataset, model, mean, std,
+    n_subjects, n_seeds, chance``.
+    """
+    ok = df[df["status"] == "ok"].copy()
+    if ok.empty:
+        return pd.DataFrame(columns=["dataset", "model", "mean", "std", "n_subjects", "n_seeds",
+                                     "chance"])
+    ok["score"] = ok["score"].astype(float)
+    per_subject = ok.groupby(["dataset", "model", "subject"], as_index=False).agg(
+        score=("score", "mean"), n_seeds=("seed", "nunique"), n_classes=("n_classes", "first"))
+    table = per_subject.groupby(["dataset", "model"], as_index=False).agg(
+        mean=("score", "mean"),
+        std=("score", lambda s: float(np.std(s, ddof=1)) if len(s) > 1 else 0.0),
+        n_subjects=("subject", "nunique"),
+        n_seeds=("n_seeds", "max"),
+        n_classes=("n_classes", "first"),
+    )
+    table["chance"] = 1.0 / table["n_classes"].astype(float)
+    return table.drop(columns="n_classes")
+
+
+def format_main_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Dataset x model grid of ``mean ± std`` accuracies in percent, best per dataset in bold."""
+    if table.empty:
+        return pd.DataFrame()
+    cells = table.assign(
+        cell=[f"{100 * m:.1f} ± {100 * s:.1f}" for m, s in zip(table["mean"], table["std"])]
+    )
+    best = table.loc[table.groupby("dataset")["mean"].idxmax(), ["dataset", "model"]]
+    best_pairs = set(map(tuple, best.to_numpy()))
+    cells["cell"] = [
+        f"**{c}**" if (d, m) in best_pairs and table["model"].nunique() > 1 else c
+        for d, m, c in zip(cells["dataset"], cells["model"], cells["cell"])
+    ]
+    grid = cells.pivot(index="dataset", columns="model", values="cell").fillna("—")
+    chance = table.groupby("dataset")["chance"].first().map(lambda c: f"{100 * c:.0f}")
+    grid.insert(0, "chance", chance)
+    return grid
+
+
+def _markdown(grid: pd.DataFrame) -> str:
+    header = ["dataset"] + list(grid.columns)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for idx, row in grid.iterrows():
+        lines.append("| " + " | ".join([str(idx)] + [str(v) for v in row]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _figure(df: pd.DataFrame, table: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ok = df[df["status"] == "ok"].copy()
+    ok["accuracy (%)"] = 100 * ok["score"].astype(float)
+    per_subject = ok.groupby(["dataset", "model", "subject"], as_index=False)["accuracy (%)"].mean()
+    datasets = sorted(per_subject["dataset"].unique())
+    models = sorted(per_subject["model"].unique())
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(datasets) * max(1, len(models)) ** 0.5), 4.5))
+    sns.barplot(data=per_subject, x="dataset", y="accuracy (%)", hue="model", order=datasets,
+                hue_order=models, errorbar=("sd"), capsize=0.1, alpha=0.85, ax=ax)
+    sns.stripplot(data=per_subject, x="dataset", y="accuracy (%)", hue="model", order=datasets,
+                  hue_order=models, dodge=True, color="black", size=3, legend=False, ax=ax)
+    chance = table.groupby("dataset")["chance"].first()
+    for i, d in enumerate(datasets):
+        ax.hlines(100 * chance[d], i - 0.45, i + 0.45, colors="red", linestyles="--", linewidth=1)
+    ax.set_ylim(0, 100)
+    ax.set_title("Accuracy per dataset (bars: mean ± sd over subjects; dots: subjects; "
+                 "red: chance)", fontsize=9)
+    ax.tick_params(axis="x", rotation=20)
+    ax.legend(title="model", fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_report(results_dir: str | Path, df: pd.DataFrame) -> Path:
+    """Write ``DIR/report/``: main table (Markdown, CSV), failures and one figure."""
+    out = Path(results_dir) / "report"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot write the report to {out} ({exc.strerror}); pass a writable folder")
+    table = main_table(df)
+    grid = format_main_table(table)
+    table.to_csv(out / "main_table.csv", index=False)
+    text = "# Accuracy (%), mean ± std over subjects\n\n"
+    text += _markdown(grid) if not grid.empty else "No finished units.\n"
+    problems = df[df["status"] != "ok"]
+    if not problems.empty:
+        text += "\n## Units that did not run\n\n"
+        grouped = problems.groupby(["dataset", "model", "status", "error"], dropna=False).size()
+        for (d, m, st, err), n in grouped.items():
+            text += f"- {d} / {m}: {st} ({n} units): {err}\n"
+    (out / "main_table.md").write_text(text)
+    if not table.empty:
+        _figure(df, table, out / "accuracy.png")
+    return out

@@ -1,0 +1,146 @@
+"""The results store: one atomic file per finished unit, a tidy table on top.
+
+A *unit* is one (dataset, subject, session, model, protocol, seed) evaluation; it
+produces one row per fold.  Each unit is written as ``DIR/units/<id>.json`` through a
+temporary file, ``fsync`` and ``os.replace``, so a crash or Ctrl-C never leaves half a
+unit, concurrent writers never interleave, and a rerun skips every unit whose file
+exists.  ``DIR/results.csv`` is the tidy export (one row per fold, failures included).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from benchmark.errors import UserError
+
+__all__ = ["ResultStore", "read_results", "package_versions", "ROW_COLUMNS"]
+
+ROW_COLUMNS = [
+    "dataset", "subject", "session", "model", "protocol", "protocol_version", "shots", "seed",
+    "fold", "status", "score", "metric", "n_train", "n_test", "n_classes", "n_chans",
+    "fit_time", "predict_time", "error", "unit_id", "config_digest", "preprocessing",
+    "pipeline", "protocol_config", "versions", "finished_at",
+]  # fmt: skip
+
+_PACKAGES = ("mirepnet-benchmark", "numpy", "scipy", "scikit-learn", "torch", "braindecode",
+             "moabb", "mne", "pyriemann", "pandas")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape the results."""
+    from importlib import metadata
+
+    out = {}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class ResultStore:
+    """Finished units of one output folder.
+
+    Parameters
+    ----------
+    root : path
+        Output folder (created if needed).
+    """
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        try:
+            (self.root / "units").mkdir(parents=True, exist_ok=True)
+            probe = self.root / "units" / ".write-probe"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as exc:
+            raise UserError(
+                f"cannot write results to {self.root} ({exc.strerror or exc}); pass a writable --out"
+            ) from None
+
+    def _path(self, unit_id: str) -> Path:
+        return self.root / "units" / f"{unit_id}.json"
+
+    def status(self, unit_id: str) -> str | None:
+        """``"ok"``, ``"failed"``, ``"not_runnable"`` or ``None`` if not stored."""
+        path = self._path(unit_id)
+        if not path.exists():
+            return None
+        try:
+            return json.loads(path.read_text())["status"]
+        except (OSError, ValueError, KeyError):
+            return None  # unreadable: treat as not done, it will be rewritten
+
+    def write(self, unit_id: str, status: str, rows: list[dict[str, Any]], error: str = "") -> None:
+        payload = {"unit_id": unit_id, "status": status, "error": error, "rows": rows}
+        _atomic_write(self._path(unit_id), json.dumps(payload, default=_jsonable))
+
+    def iter_units(self) -> Iterable[dict]:
+        for path in sorted((self.root / "units").glob("*.json")):
+            try:
+                yield json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+
+    def rows(self) -> pd.DataFrame:
+        rows = [row for unit in self.iter_units() for row in unit["rows"]]
+        df = pd.DataFrame(rows)
+        for col in ROW_COLUMNS:
+            if col not in df:
+                df[col] = pd.Series(dtype=object)
+        return df[ROW_COLUMNS + [c for c in df.columns if c not in ROW_COLUMNS]]
+
+    def export_csv(self) -> Path:
+        path = self.root / "results.csv"
+        df = self.rows().sort_values(["dataset", "model", "subject", "seed", "fold"], kind="stable")
+        _atomic_write(path, df.to_csv(index=False))
+        return path
+
+
+def _jsonable(obj):
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+def read_results(path: str | os.PathLike) -> pd.DataFrame:
+    """The tidy table of a results folder (its units) or of a ``results.csv`` file."""
+    path = Path(path)
+    if path.is_file():
+        return pd.read_csv(path)
+    if (path / "units").is_dir():
+        return ResultStore(path).rows()
+    if (path / "results.csv").is_file():
+        return pd.read_csv(path / "results.csv")
+    raise UserError(
+        f"no results in {path}: expected {path}/results.csv or {path}/units/; "
+        "pass the --out folder of a `python -m benchmark run`"
+    )

@@ -1,0 +1,68 @@
+"""Classical pipelines on spatial covariance matrices (pyriemann + scikit-learn).
+
+The same pipelines as MOABB's benchmark (``pipelines/CSP.yml``, ``TSLR.yml``):
+
+* CSP + LDA — Blankertz et al., "Optimizing Spatial Filters for Robust EEG Single-Trial
+  Analysis", IEEE Signal Processing Magazine 25(1), 2008.
+* Tangent space + logistic regression — Barachant et al., "Classification of covariance
+  matrices using a Riemannian-based kernel for BCI applications", Neurocomputing 112, 2013.
+"""
+
+from __future__ import annotations
+
+from models.registry import register_model
+
+
+@register_model(
+    tags=("classical",),
+    paper="Blankertz et al., IEEE Signal Process. Mag. 25(1), 2008",
+)
+def csp_lda(
+    n_chans: int | None = None,
+    n_outputs: int | None = None,
+    n_times: int | None = None,
+    sfreq: float | None = None,
+    chs_info=None,
+    nfilter: int = 6,
+    estimator: str = "oas",
+):
+    """Common spatial patterns (log-variance) + linear discriminant analysis."""
+    from pyriemann.estimation import Covariances
+    from pyriemann.spatialfilters import CSP
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.pipeline import make_pipeline
+
+    if n_chans is not None:
+        nfilter = min(nfilter, n_chans)
+    return make_pipeline(
+        Covariances(estimator=estimator),
+        CSP(nfilter=nfilter, log=True),
+        LinearDiscriminantAnalysis(solver="svd"),
+    )
+
+
+@register_model(
+    tags=("classical",),
+    paper="Barachant et al., Neurocomputing 112, 2013",
+)
+def ts_lr(
+    n_chans: int | None = None,
+    n_outputs: int | None = None,
+    n_times: int | None = None,
+    sfreq: float | None = None,
+    chs_info=None,
+    C: float = 1.0,
+    estimator: str = "oas",
+    metric: str = "riemann",
+):
+    """Riemannian tangent space of covariance matrices + logistic regression."""
+    from pyriemann.estimation import Covariances
+    from pyriemann.tangentspace import TangentSpace
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(
+        Covariances(estimator=estimator),
+        TangentSpace(metric=metric),
+        LogisticRegression(C=C, max_iter=1000),
+    )

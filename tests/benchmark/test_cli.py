@@ -1,0 +1,71 @@
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from benchmark.cli import main, parse_int_list
+from benchmark.errors import UserError
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "--models", "cspp_lda"], "did you mean csp_lda"),
+        (["run", "--datasets", "BNCI201401"], "did you mean BNCI2014001"),
+        (["run", "--protocol", "loso_x"], "unknown protocol"),
+        (["run", "--seeds", "a,b"], "bad seed"),
+        (["run", "--subjects", "3-1"], "end is before the start"),
+        (["run", "--datasets", "SynBNCI2014004", "--subjects", "7"], "fix --subjects"),
+        (["run", "--train-size", "1.5"], "--train-size"),
+        (["report", "/nonexistent/folder"], "no results in"),
+    ],
+)
+def test_bad_input_one_line_exit_2(argv, message, capsys, tmp_path):
+    assert main(argv + (["--out", str(tmp_path)] if argv[0] == "run" else [])) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and err.startswith("error: ") and "\n" not in err
+
+
+def test_unwritable_out(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["run", "--datasets", "SynBNCI2014004", "--out", str(blocker / "x")]) == 2
+    assert "pass a writable --out" in capsys.readouterr().err
+
+
+def test_parse_int_list():
+    assert parse_int_list("0,2-4,2", "seed") == [0, 2, 3, 4]
+    with pytest.raises(UserError):
+        parse_int_list("", "seed")
+
+
+def test_run_then_report_end_to_end(tmp_path, capsys):
+    out = tmp_path / "res"
+    code = main(["run", "--datasets", "SynBNCI2014004", "--subjects", "1,2", "--models",
+                 "csp_lda,ts_lr", "--out", str(out), "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "SynBNCI2014004" in printed and "csp_lda" in printed and "4 unit(s) run" in printed
+    df = pd.read_csv(out / "results.csv")
+    assert len(df) == 4 and df["score"].mean() > 0.6
+    assert main(["report", str(out)]) == 0
+    assert (out / "report" / "main_table.md").read_text().count("SynBNCI2014004") == 1
+    assert (out / "report" / "accuracy.png").stat().st_size > 10_000
+    assert (out / "report" / "main_table.csv").exists()
+
+
+def test_list_commands(capsys):
+    assert main(["list", "models", "--details"]) == 0
+    text = capsys.readouterr().out
+    assert "csp_lda" in text and "Lawhern" in text
+    assert main(["list", "datasets"]) == 0
+    assert "BNCI2014001-4" in capsys.readouterr().out
+
+
+def test_module_entry_point_prints_no_traceback():
+    proc = subprocess.run([sys.executable, "-m", "benchmark", "run", "--models", "nope"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error: unknown model 'nope'")
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,119 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.engine import RunConfig, run_benchmark
+from benchmark.pipelines import PipelineSpec, discover_pipelines, select_pipelines
+from benchmark.protocols import PaperSplit
+from benchmark.results import ResultStore, read_results
+
+
+def _cfg(spec, out, models="csp_lda,ts_lr", seeds=(0, 1), **kw):
+    return RunConfig(pipelines=select_pipelines(models, discover_pipelines()), datasets=[spec],
+                     protocol=PaperSplit(), seeds=list(seeds), out=str(out), **kw)
+
+
+def test_rows_are_tidy_complete_and_above_chance(tiny_spec, tmp_path):
+    summary = run_benchmark(_cfg(tiny_spec, tmp_path), log=lambda m: None)
+    assert summary.done == 2 * 2 * 2 and not summary.failed
+    df = pd.read_csv(tmp_path / "results.csv")
+    assert len(df) == 8
+    assert not df.duplicated(["dataset", "subject", "session", "model", "protocol", "shots",
+                              "seed", "fold"]).any()
+    assert set(df["status"]) == {"ok"} and (df["n_train"] == 18).all() and (df["n_test"] == 42).all()
+    assert df["score"].mean() > 0.6
+    pre = json.loads(df["preprocessing"].iloc[0])
+    assert pre == {"fmin": 8.0, "fmax": 30.0, "sfreq": 250.0, "window_s": 4.0, "alignment": "ea",
+                   "template": "none"}
+    versions = json.loads(df["versions"].iloc[0])
+    assert versions["moabb"] != "absent" and versions["numpy"] != "absent"
+
+
+def test_rerun_skips_stored_units_and_changes_nothing(tiny_spec, tmp_path):
+    run_benchmark(_cfg(tiny_spec, tmp_path), log=lambda m: None)
+    first = pd.read_csv(tmp_path / "results.csv")
+    again = run_benchmark(_cfg(tiny_spec, tmp_path), log=lambda m: None)
+    assert again.done == 0 and again.skipped == 8
+    pd.testing.assert_frame_equal(first, pd.read_csv(tmp_path / "results.csv"))
+
+
+def test_same_seed_same_scores(tiny_spec, tmp_path):
+    run_benchmark(_cfg(tiny_spec, tmp_path / "a"), log=lambda m: None)
+    run_benchmark(_cfg(tiny_spec, tmp_path / "b"), log=lambda m: None)
+    a, b = read_results(tmp_path / "a"), read_results(tmp_path / "b")
+    key = ["subject", "model", "seed"]
+    np.testing.assert_array_equal(a.sort_values(key)["score"], b.sort_values(key)["score"])
+
+
+class _Interrupt:
+    """An estimator that stops the process on its n-th fit, like Ctrl-C."""
+
+    calls = 0
+
+    def __init__(self, at=3):
+        self.at = at
+
+    def get_params(self, deep=True):
+        return {"at": self.at}
+
+    def fit(self, X, y):
+        type(self).calls += 1
+        if type(self).calls == self.at:
+            raise KeyboardInterrupt
+        self.majority_ = np.bincount(y).argmax()
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.majority_)
+
+
+def test_interrupted_run_keeps_finished_units_and_resumes(tiny_spec, tmp_path, monkeypatch):
+    import tests.benchmark.test_engine as me
+
+    monkeypatch.setattr(me._Interrupt, "calls", 0)
+    interrupting = PipelineSpec(name="interrupt", steps=[{"from": "tests.benchmark.test_engine",
+                                                          "name": "_Interrupt", "parameters": {}}])
+    cfg = _cfg(tiny_spec, tmp_path, models="csp_lda")
+    cfg.pipelines.append(interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        run_benchmark(cfg, log=lambda m: None)
+    stored = list(ResultStore(tmp_path).iter_units())
+    # subject 1: 4 units; subject 2: csp_lda seed 0, then the third _Interrupt fit stops the run
+    assert len(stored) == 5 and {u["status"] for u in stored} == {"ok"}
+    summary = run_benchmark(cfg, log=lambda m: None)
+    assert summary.skipped == 5 and summary.done == 3
+    df = read_results(tmp_path)
+    assert len(df) == 8 and not df.duplicated(["subject", "model", "seed"]).any()
+
+
+def test_failing_model_is_recorded_and_the_run_goes_on(tiny_spec, tmp_path):
+    broken = PipelineSpec(name="broken", steps=[{"from": "sklearn.linear_model",
+                                                 "name": "LogisticRegression",
+                                                 "parameters": {"C": -1.0}}])
+    cfg = _cfg(tiny_spec, tmp_path, models="ts_lr", seeds=(0,))
+    cfg.pipelines.append(broken)
+    summary = run_benchmark(cfg, log=lambda m: None)
+    assert summary.done == 2 and len(summary.failed) == 2
+    df = read_results(tmp_path)
+    failed = df[df["model"] == "broken"]
+    assert (failed["status"] == "failed").all() and failed["error"].str.contains("C").all()
+    # stored failures are not retried unless asked
+    assert run_benchmark(cfg, log=lambda m: None).skipped == 4
+    cfg.retry_failed = True
+    assert len(run_benchmark(cfg, log=lambda m: None).failed) == 2
+
+
+def test_missing_dataset_marks_units_not_runnable(tmp_path, monkeypatch):
+    from benchmark.datasets import get_dataset_spec
+
+    monkeypatch.setenv("MNE_DATA", str(tmp_path / "empty"))
+    cfg = _cfg(get_dataset_spec("BNCI2014004"), tmp_path / "out", models="csp_lda", seeds=(0,),
+               subjects=[1, 2])
+    messages = []
+    summary = run_benchmark(cfg, log=messages.append)
+    assert summary.done == 0 and len(summary.not_runnable) == 2
+    assert len(messages) == 1 and "download --datasets BNCI2014004" in messages[0]
+    df = read_results(tmp_path / "out")
+    assert set(df["status"]) == {"not_runnable"}
