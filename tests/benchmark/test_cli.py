@@ -69,3 +69,11 @@ def test_module_entry_point_prints_no_traceback():
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error: unknown model 'nope'")
     assert "Traceback" not in proc.stderr
+
+
+def test_download_offline_says_what_failed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MNE_DATA", str(tmp_path))
+    assert main(["download", "--datasets", "BNCI2014004,SynAlexMI", "--subjects", "1"]) == 1
+    captured = capsys.readouterr()
+    assert "SynAlexMI: synthetic, nothing to download" in captured.out
+    assert "BNCI2014004: download failed" in captured.err and str(tmp_path) in captured.err

@@ -117,3 +117,16 @@ def test_missing_dataset_marks_units_not_runnable(tmp_path, monkeypatch):
     assert len(messages) == 1 and "download --datasets BNCI2014004" in messages[0]
     df = read_results(tmp_path / "out")
     assert set(df["status"]) == {"not_runnable"}
+
+
+def test_physionet_subject1_through_the_engine(physionet_mne_data, tmp_path):
+    """Real EEG (../shared/data) through loading, split, alignment, template and models."""
+    from benchmark.datasets import get_dataset_spec
+
+    cfg = _cfg(get_dataset_spec("PhysionetMI"), tmp_path, models="csp_lda,ts_lr", seeds=(0,),
+               subjects=[1])
+    summary = run_benchmark(cfg, log=lambda m: None)
+    assert summary.done == 2 and not summary.failed
+    df = read_results(tmp_path)
+    assert (df["n_train"] == 13).all() and (df["n_test"] == 32).all() and (df["n_chans"] == 64).all()
+    assert df["score"].between(0, 1).all()
