@@ -62,6 +62,7 @@ class ModelEntry:
     pretrained: str | None = None
     module: str = ""
     description: str = field(default="")
+    n_chans: int | None = None  # the only channel count the model accepts, if fixed
 
 
 _REGISTRY: dict[str, ModelEntry] = {}
@@ -74,6 +75,7 @@ def register_model(
     tags: Iterable[str] = (),
     paper: str = "",
     pretrained: str | None = None,
+    n_chans: int | None = None,
 ):
     """Register a model factory (usable bare or with keyword arguments).
 
@@ -89,6 +91,8 @@ def register_model(
         Reference of the model's paper, shown by ``list models --details``.
     pretrained : str, optional
         Source of pretrained weights.
+    n_chans : int, optional
+        The only channel count the model accepts (MIRepNet: the 45-channel template).
 
     Raises
     ------
@@ -113,6 +117,7 @@ def register_model(
             pretrained=pretrained,
             module=factory.__module__,
             description=doc[0] if doc else "",
+            n_chans=n_chans,
         )
         return factory
 
