@@ -1,6 +1,6 @@
 import torch
 
-from models.mirepnet import MIRepNet
+from models._mirepnet_arch import MIRepNet
 
 
 def test_parameter_count_and_tokens():
