@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,list,report,download}``."""
+"""Command line: ``python -m benchmark {run,list,report,download,checkpoint,pretrain,evidence,perf}``."""
 
 from __future__ import annotations
 
@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stratify the paper protocol's split by class (the release does not)")
     run.add_argument("--retry-failed", action="store_true",
                      help="run again the units stored as failed or not runnable")
+    run.add_argument("--checkpoint", action="append", default=[], metavar="[MODEL=]PATH",
+                     help="weights for pretrained models (mirepnet): a .pth file, 'hub' or "
+                          "hf://OWNER/REPO/FILE; MODEL= limits it to one model; repeatable")
     run.add_argument("--quiet", action="store_true", help="print only the final table")
 
     lst = sub.add_parser("list", help="list models, datasets or protocols")
@@ -74,11 +77,62 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write tables and figures of a results folder")
     rep.add_argument("results", help="a results folder (or its results.csv)")
 
-    sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
+    perf = sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
+    perf.add_argument("what", nargs="?", choices=["preprocessing", "mirepnet", "all"],
+                      default="all", help="which figures (default: all)")
+    perf.add_argument("--repeats", type=int, default=3, help="timed repetitions (default: 3)")
 
-    dl = sub.add_parser("download", help="fetch datasets into the MOABB cache (needs network)")
-    dl.add_argument("--datasets", default="five", help="suite or names (default: five)")
+    dl = sub.add_parser("download", help="fetch datasets into the MOABB cache and model weights "
+                                         "into the Hugging Face cache (needs network)")
+    dl.add_argument("--datasets", default=None,
+                    help="suite or names (default: five, unless only --weights is given)")
     dl.add_argument("--subjects", default=None, help="subjects (default: all)")
+    dl.add_argument("--weights", default=None, help="pretrained weights to fetch, e.g. mirepnet")
+
+    ck = sub.add_parser("checkpoint", help="check a MIRepNet checkpoint and say what would load")
+    ck.add_argument("source", nargs="?", default="hub", help="a .pth file, 'hub' or hf://OWNER/REPO/FILE")
+    ck.add_argument("--n-outputs", type=int, default=2, help="classes of the task (default: 2)")
+
+    pt = sub.add_parser("pretrain", help="hybrid pretraining of MIRepNet; resumable")
+    pt.add_argument("--datasets", default="pretrain7", help="suite or names (default: pretrain7)")
+    pt.add_argument("--out", required=True, help="output folder (checkpoint, state, pool, logs)")
+    pt.add_argument("--epochs", type=int, default=50, help="epochs (default: 50)")
+    pt.add_argument("--mask-ratio", type=float, default=0.5, help="share of masked tokens (0.5)")
+    pt.add_argument("--cls-weight", type=float, default=1.0,
+                    help="weight of the classification loss next to reconstruction (1.0)")
+    pt.add_argument("--batch-size", type=int, default=64, help="batch size (64)")
+    pt.add_argument("--lr", type=float, default=5e-4, help="AdamW learning rate (5e-4)")
+    pt.add_argument("--weight-decay", type=float, default=0.05, help="AdamW weight decay (0.05)")
+    pt.add_argument("--balance", choices=["trials", "datasets"], default="trials",
+                    help="draw batches from all trials, or each dataset equally often")
+    pt.add_argument("--subjects", default=None, help="subjects of every dataset (default: all)")
+    pt.add_argument("--max-subjects", type=int, default=None, help="first N subjects per dataset")
+    pt.add_argument("--template", choices=["idw", "spline"], default="idw",
+                    help="channel-template method (default: idw, as released)")
+    pt.add_argument("--screen-reject-uv", type=float, default=400.0,
+                    help="reject trials above this peak-to-peak amplitude, µV (400)")
+    pt.add_argument("--screen-max-rejected", type=float, default=0.25,
+                    help="drop subjects with a larger share of rejected trials (0.25)")
+    pt.add_argument("--screen-min-labelled", type=int, default=20,
+                    help="drop subjects with fewer labelled trials (20)")
+    pt.add_argument("--screen-margin", type=float, default=0.05,
+                    help="drop subjects whose cross-validated TS+LR accuracy is not above "
+                         "chance by this margin (0.05)")
+    pt.add_argument("--no-screen-decoding", action="store_true",
+                    help="skip the decodability screen (keep the amplitude rules)")
+    pt.add_argument("--skip-missing", action="store_true",
+                    help="pretrain on the available datasets when some are not downloaded")
+    pt.add_argument("--seed", type=int, default=0, help="seed of everything (0)")
+    pt.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
+    pt.add_argument("--restart", action="store_true", help="ignore a previous run in --out")
+    pt.add_argument("--log-every", type=int, default=50, help="print the loss every N steps")
+
+    ev = sub.add_parser("evidence", help="pretrained vs scratch MIRepNet on synthetic subjects")
+    ev.add_argument("--out", default="results/evidence", help="working folder")
+    ev.add_argument("--seeds", default="0,1,2", help="fine-tuning seeds (0,1,2)")
+    ev.add_argument("--epochs", type=int, default=30, help="pretraining epochs (30)")
+    ev.add_argument("--train-size", type=float, default=0.2,
+                    help="calibration share of the held-out subjects' trials (0.2)")
     return parser
 
 
@@ -91,7 +145,8 @@ def _cmd_run(args) -> int:
     from benchmark.results import read_results
 
     datasets = resolve_datasets(args.datasets)
-    pipelines = select_pipelines(args.models, discover_pipelines())
+    pipelines = _with_checkpoints(select_pipelines(args.models, discover_pipelines()),
+                                  args.checkpoint)
     if not 0.0 < args.train_size < 1.0:
         raise UserError(f"--train-size must be between 0 and 1, got {args.train_size}")
     protocol = get_protocol(args.protocol, train_size=args.train_size, stratify=args.stratify)
@@ -104,6 +159,7 @@ def _cmd_run(args) -> int:
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, flush=True))
     log(f"running {len(pipelines)} model(s) x {len(datasets)} dataset(s) x {len(seeds)} seed(s), "
         f"protocol {protocol.name}, results in {out}")
+    _preflight_weights(pipelines, log)
     summary = run_benchmark(cfg, log=log)
     df = read_results(out)
     names = {p.name for p in pipelines}
@@ -118,7 +174,98 @@ def _cmd_run(args) -> int:
           f"in {summary.seconds:.0f} s; table: {Path(out) / 'results.csv'}; report: {report}")
     for line in summary.failed[:20]:
         print(f"  failed: {line}")
+    for what, reason in summary.reasons.items():
+        print(f"  not runnable: {what}: {reason}")
     return 1 if summary.failed or (summary.not_runnable and summary.done == 0) else 0
+
+
+def _with_checkpoints(pipelines, given: list[str]):
+    """Apply ``--checkpoint [MODEL=]PATH`` to the selected pipelines that take weights."""
+    if not given:
+        return pipelines
+    by_model: dict[str | None, str] = {}
+    for item in given:
+        model, sep, path = item.partition("=")
+        if not sep or "/" in model or "\\" in model:
+            model, path = None, item
+        by_model[model.lower() if model else None] = path
+    names = {p.name for p in pipelines}
+    for model in by_model:
+        if model is not None and model not in names:
+            raise UserError(f"--checkpoint names model {model!r}, which is not among --models "
+                            f"({', '.join(sorted(names))})")
+    out, used = [], False
+    for pipe in pipelines:
+        path = by_model.get(pipe.name, by_model.get(None))
+        if path is not None and pipe.accepts("checkpoint"):
+            pipe, used = pipe.with_parameters(checkpoint=path), True
+        out.append(pipe)
+    if not used:
+        raise UserError("--checkpoint given, but none of the selected models takes weights "
+                        "(add --models mirepnet)")
+    return out
+
+
+def _preflight_weights(pipelines, log) -> None:
+    """Check pretrained weights once, before the grid: bad files stop here, with one line."""
+    from benchmark.errors import NotRunnable
+    from models import create_model, get_model_entry
+
+    for pipe in pipelines:
+        for step in pipe.steps:
+            if step["from"] != "models" or not pipe.accepts("checkpoint"):
+                continue
+            params = dict(step.get("parameters") or {})
+            n_chans = get_model_entry(step["name"]).n_chans or 22
+            try:
+                est = create_model(step["name"], n_chans=n_chans, n_outputs=2, n_times=1000,
+                                   sfreq=250.0, **params)
+            except NotRunnable as exc:
+                log(f"note: {pipe.name} will be reported not runnable: {exc}")
+                continue
+            weights = getattr(est, "init_weights", None)
+            if weights is not None:
+                log(f"{pipe.name}: weights {weights.path} (sha256 {weights.sha256[:12]})")
+
+
+def _cmd_checkpoint(args) -> int:
+    from models._mirepnet_weights import MIRepNetWeights
+
+    weights = MIRepNetWeights.from_source(args.source, n_outputs=args.n_outputs)
+    print(f"file: {weights.path}\nsha256: {weights.sha256}")
+    for note in weights.notes:
+        print(f"note: {note}")
+    print(f"loaded: {weights.plan['loaded']} tensors")
+    for reason, n in weights.plan["skipped"].items():
+        print(f"skipped: {n} tensor(s), {reason}")
+    print(f"initialised at random: {', '.join(weights.plan['new']) or 'nothing'}")
+    return 0
+
+
+def _cmd_pretrain(args) -> int:
+    from benchmark.preprocessing import PreprocessingConfig
+    from benchmark.pretraining import PretrainConfig, ScreeningRule, pretrain
+
+    rule = ScreeningRule(reject_uv=args.screen_reject_uv, max_rejected=args.screen_max_rejected,
+                         min_labelled=args.screen_min_labelled,
+                         min_accuracy_margin=None if args.no_screen_decoding else args.screen_margin)
+    cfg = PretrainConfig(
+        datasets=args.datasets, out=args.out, epochs=args.epochs, mask_ratio=args.mask_ratio,
+        cls_weight=args.cls_weight, batch_size=args.batch_size, lr=args.lr,
+        weight_decay=args.weight_decay, balance=args.balance,
+        subjects=parse_int_list(args.subjects, "subject") if args.subjects else None,
+        max_subjects=args.max_subjects, screening=rule,
+        preprocessing=PreprocessingConfig(template=args.template), skip_missing=args.skip_missing,
+        seed=args.seed, device=args.device, log_every=args.log_every)
+    pretrain(cfg, log=lambda m: print(m, flush=True), restart=args.restart)
+    return 0
+
+
+def _cmd_evidence(args) -> int:
+    from benchmark.evidence import run_evidence
+
+    return run_evidence(out=args.out, seeds=parse_int_list(args.seeds, "seed"), epochs=args.epochs,
+                        train_size=args.train_size)
 
 
 def _cmd_list(args) -> int:
@@ -178,7 +325,16 @@ def _cmd_download(args) -> int:
 
     configure_moabb()
     failures = 0
-    for spec in resolve_datasets(args.datasets):
+    if args.weights:
+        from models._mirepnet_weights import prefetch
+
+        for name in (w.strip().lower() for w in args.weights.split(",") if w.strip()):
+            if name != "mirepnet":
+                raise UserError(f"no downloadable weights for {name!r}; models with weights: mirepnet")
+            print(f"{name}: {prefetch('hub')}")
+        if args.datasets is None:
+            return 0
+    for spec in resolve_datasets(args.datasets or "five"):
         if spec.is_synthetic:
             print(f"{spec.name}: synthetic, nothing to download")
             continue
@@ -197,7 +353,7 @@ def _cmd_download(args) -> int:
 def _cmd_perf(args) -> int:
     from benchmark.perf import main as perf_main
 
-    return perf_main()
+    return perf_main(args.what, repeats=args.repeats)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,13 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module="braindecode")
     args = build_parser().parse_args(argv)
     handlers = {"run": _cmd_run, "list": _cmd_list, "report": _cmd_report,
-                "download": _cmd_download, "perf": _cmd_perf}
+                "download": _cmd_download, "perf": _cmd_perf, "checkpoint": _cmd_checkpoint,
+                "pretrain": _cmd_pretrain, "evidence": _cmd_evidence}
     try:
         return handlers[args.command](args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\ninterrupted: finished units are stored; run the same command again to continue",
-              file=sys.stderr)
+        print("\ninterrupted: finished work (units, pretraining epochs) is stored; run the same "
+              "command again to continue", file=sys.stderr)
         return 130

@@ -60,6 +60,7 @@ class RunSummary:
     skipped: int = 0
     failed: list[str] = field(default_factory=list)
     not_runnable: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # not-runnable model/dataset -> why
     seconds: float = 0.0
 
 
@@ -102,47 +103,50 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print) -> RunSumm
     start = time.perf_counter()
     pre_of = {p.name: pipeline_preprocessing(p, cfg.preprocessing, cfg.template) for p in cfg.pipelines}
     loading_cfg = cfg.preprocessing
-    for spec in cfg.datasets:
-        all_subjects = list(range(1, spec.n_subjects + 1))
-        subjects = cfg.subjects or all_subjects
-        bad = [s for s in subjects if s not in all_subjects]
-        if bad:
-            raise UserError(
-                f"dataset {spec.name} has subjects 1..{spec.n_subjects}; {bad} do not exist; "
-                "fix --subjects"
-            )
-        dataset_unavailable: str | None = None
-        for subject in subjects:
-            units = []
-            for seed in cfg.seeds:
-                for pipe in cfg.pipelines:
-                    key = _unit_key(spec, subject, spec.session, pipe, pre_of[pipe.name],
-                                    cfg.protocol, seed)
-                    uid = digest(key)
-                    status = store.status(uid)
-                    if status == "ok" or (status is not None and not cfg.retry_failed):
-                        summary.skipped += 1
-                        continue
-                    units.append((seed, pipe, key, uid))
-            if not units:
-                continue
-            if dataset_unavailable is None:
-                try:
-                    data = load_subject(spec, subject, loading_cfg)
-                    data = cfg.protocol.select(data, spec.session)
-                except NotRunnable as exc:
-                    dataset_unavailable = str(exc)
-                    log(f"not runnable: {exc}")
-            if dataset_unavailable is not None:
-                for seed, pipe, key, uid in units:
-                    store.write(uid, "not_runnable", [_row(key, pipe, cfg, versions, status="not_runnable",
-                                                           error=dataset_unavailable)],
-                                dataset_unavailable)
-                    summary.not_runnable.append(f"{spec.name}/{subject}/{pipe.name}")
-                continue
-            _run_subject(cfg, store, data, spec, units, pre_of, versions, summary, log)
-    summary.seconds = time.perf_counter() - start
-    store.export_csv()
+    try:
+        for spec in cfg.datasets:
+            all_subjects = list(range(1, spec.n_subjects + 1))
+            subjects = cfg.subjects or all_subjects
+            bad = [s for s in subjects if s not in all_subjects]
+            if bad:
+                raise UserError(
+                    f"dataset {spec.name} has subjects 1..{spec.n_subjects}; {bad} do not exist; "
+                    "fix --subjects"
+                )
+            dataset_unavailable: str | None = None
+            for subject in subjects:
+                units = []
+                for seed in cfg.seeds:
+                    for pipe in cfg.pipelines:
+                        key = _unit_key(spec, subject, spec.session, pipe, pre_of[pipe.name],
+                                        cfg.protocol, seed)
+                        uid = digest(key)
+                        status = store.status(uid)
+                        if status == "ok" or (status is not None and not cfg.retry_failed):
+                            summary.skipped += 1
+                            continue
+                        units.append((seed, pipe, key, uid))
+                if not units:
+                    continue
+                if dataset_unavailable is None:
+                    try:
+                        data = load_subject(spec, subject, loading_cfg)
+                        data = cfg.protocol.select(data, spec.session)
+                    except NotRunnable as exc:
+                        dataset_unavailable = str(exc)
+                        summary.reasons[f"dataset {spec.name}"] = str(exc)
+                        log(f"not runnable: {exc}")
+                if dataset_unavailable is not None:
+                    for seed, pipe, key, uid in units:
+                        row = _row(key, pipe, cfg, versions, status="not_runnable",
+                                   error=dataset_unavailable)
+                        store.write(uid, "not_runnable", [row], dataset_unavailable)
+                        summary.not_runnable.append(f"{spec.name}/{subject}/{pipe.name}")
+                    continue
+                _run_subject(cfg, store, data, spec, units, pre_of, versions, summary, log)
+    finally:  # whatever stops the grid (Ctrl-C, a user error), the table is current
+        summary.seconds = time.perf_counter() - start
+        store.export_csv()
     return summary
 
 
@@ -171,6 +175,7 @@ def _run_subject(cfg, store, data: SubjectData, spec, units, pre_of, versions, s
                                    n_times=Xtr.shape[2], sfreq=data.sfreq,
                                    chs_info=_chs_info(names) if pre.template != "none" else None)
                 _set_random_state(model, seed)
+                seed_everything(seed)  # again: building may have imported torch
                 t0 = time.perf_counter()
                 model.fit(Xtr, ytr)
                 t1 = time.perf_counter()
@@ -182,7 +187,8 @@ def _run_subject(cfg, store, data: SubjectData, spec, units, pre_of, versions, s
                 rows.append(_row(key, pipe, cfg, versions, status="ok", fold=fold.fold,
                                  shots=fold.shots, score=score, n_train=len(ytr), n_test=len(yte),
                                  n_classes=len(classes), n_chans=Xtr.shape[1],
-                                 fit_time=t1 - t0, predict_time=t2 - t1, pre=pre))
+                                 fit_time=t1 - t0, predict_time=t2 - t1, pre=pre,
+                                 model_info=_model_info(model)))
             store.write(uid, "ok", rows)
             summary.done += 1
             mean = np.mean([r["score"] for r in rows])
@@ -192,15 +198,24 @@ def _run_subject(cfg, store, data: SubjectData, spec, units, pre_of, versions, s
             store.write(uid, "not_runnable", [_row(key, pipe, cfg, versions, status="not_runnable",
                                                    error=str(exc))], str(exc))
             summary.not_runnable.append(label)
-            log(f"not runnable: {label}: {exc}")
-        except (KeyboardInterrupt, SystemExit):
-            raise
+            if pipe.name not in summary.reasons:
+                log(f"not runnable: {label}: {exc}")
+            summary.reasons.setdefault(pipe.name, str(exc))
+        except (KeyboardInterrupt, SystemExit, UserError):
+            raise  # a user mistake (e.g. a wrong checkpoint file) stops the run with one line
         except Exception as exc:  # a failing model must not stop the grid
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
             store.write(uid, "failed", [_row(key, pipe, cfg, versions, status="failed",
                                              error=reason)], traceback.format_exc())
             summary.failed.append(f"{label}: {reason}")
             log(f"failed: {label}: {reason}")
+
+
+def _model_info(model) -> str:
+    """JSON of what the fitted model reports about itself (e.g. the checkpoint it loaded)."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    info = getattr(final, "model_info_", None)
+    return json.dumps(info, sort_keys=True, default=str) if info else ""
 
 
 def _set_random_state(model, seed: int) -> None:
@@ -215,7 +230,7 @@ def _set_random_state(model, seed: int) -> None:
 
 def _row(key, pipe, cfg, versions, *, status, error="", fold=0, shots=None, score=np.nan,
          n_train=None, n_test=None, n_classes=None, n_chans=None, fit_time=None,
-         predict_time=None, pre=None) -> dict:
+         predict_time=None, pre=None, model_info="") -> dict:
     pre = pre or pipeline_preprocessing(pipe, cfg.preprocessing, cfg.template)
     return {
         "dataset": key["dataset"],
@@ -243,6 +258,7 @@ def _row(key, pipe, cfg, versions, *, status, error="", fold=0, shots=None, scor
         "preprocessing": json.dumps(pre.to_dict(), sort_keys=True),
         "pipeline": json.dumps(pipe.to_dict(), sort_keys=True, default=str),
         "protocol_config": json.dumps(cfg.protocol.to_dict(), sort_keys=True),
+        "model_info": model_info,
         "versions": json.dumps(versions, sort_keys=True),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

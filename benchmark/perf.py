@@ -1,8 +1,12 @@
-"""Throughput figures printed by ``python -m benchmark perf``.
+"""Throughput figures printed by ``python -m benchmark perf [preprocessing|mirepnet|all]``.
 
 Preprocessing: the suite's vectorised Euclidean alignment + template mapping against a
 plain per-trial loop of the same maths (``np.cov`` per trial, a per-trial matrix
 product), on 288 trials x 22 channels x 1000 samples (one BCI IV 2a session at 250 Hz).
+
+MIRepNet: inference (evaluation mode, no gradient) and training steps (forward, loss,
+backward, Adam step) in trials/s at batch 8 and 64, with the embedding's two linear
+convolutions computed as released (conv1 then conv2) and fused into one convolution.
 """
 
 from __future__ import annotations
@@ -93,10 +97,107 @@ def preprocessing_throughput(n_trials=288, n_chans=22, n_times=1000, repeats=5):
     return figures
 
 
-def main() -> int:
+def mirepnet_throughput(batch_sizes=(8, 64), repeats: int = 3, device: str = "cpu",
+                        n_times: int = 1000) -> list[dict]:
+    """Trials/s of MIRepNet inference and training steps, fused vs released embedding.
+
+    Returns one dict per (batch size, embedding): ``batch``, ``fused``, ``inference``,
+    ``train_step`` (trials/s), ``embedding_s`` (seconds of the embedding's convolutions
+    in one inference batch) and ``max_abs_diff`` (fused vs unfused logits, same weights).
+    """
+    import torch
+
+    from models._mirepnet_arch import MIRepNet
+
+    torch.manual_seed(0)
+    model = MIRepNet(n_outputs=2, n_chans=45, n_times=n_times, sfreq=250.0).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-6)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+
+    def timed(fn) -> float:
+        fn()  # warm-up
+        sync()
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            sync()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    rows = []
+    for batch in batch_sizes:
+        x = torch.randn(batch, 45, n_times, device=device)
+        y = torch.randint(0, 2, (batch,), device=device)
+        model.eval()
+        with torch.no_grad():
+            model.embedding.fused = False
+            ref = model(x)
+            model.embedding.fused = True
+            diff = float((model(x) - ref).abs().max())
+
+        def conv_only():
+            emb = model.embedding
+            with torch.no_grad():
+                if emb.fused:
+                    w, b = emb.fused_kernel()
+                    torch.nn.functional.conv2d(x.unsqueeze(1), w, b)
+                else:
+                    emb.conv2(emb.conv1(x.unsqueeze(1)))
+
+        def infer():
+            with torch.no_grad():
+                model(x)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+
+        for fused in (False, True):
+            model.embedding.fused = fused
+            model.eval()
+            t_inf = timed(infer)
+            t_emb = timed(conv_only)
+            model.train()
+            t_step = timed(step)
+            rows.append({"batch": batch, "fused": fused, "inference": batch / t_inf,
+                         "train_step": batch / t_step, "inference_s": t_inf,
+                         "embedding_s": t_emb, "train_step_s": t_step, "max_abs_diff": diff})
+    return rows
+
+
+def _print_mirepnet(repeats: int) -> None:
+    import torch
+
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in devices:
+        name = (torch.cuda.get_device_name(0) if device == "cuda"
+                else f"CPU, {torch.get_num_threads()} threads")
+        rows = mirepnet_throughput(repeats=repeats, device=device)
+        print(f"MIRepNet (45 x 1000 input, 2 classes) on {name}; logits of fused and released "
+              f"embeddings agree to {max(r['max_abs_diff'] for r in rows):.1e}:")
+        print("  batch  embedding   inference trials/s (s/batch, of which convs)   "
+              "train step trials/s (s/step)")
+        for r in rows:
+            print(f"  {r['batch']:>5}  {'fused' if r['fused'] else 'released':<9}  "
+                  f"{r['inference']:>10,.0f} ({r['inference_s']:.3f} s, {r['embedding_s']:.3f} s)"
+                  f"{'':>14}{r['train_step']:>8,.0f} ({r['train_step_s']:.3f} s)")
+        for batch in sorted({r["batch"] for r in rows}):
+            ref, fast = (next(r for r in rows if r["batch"] == batch and r["fused"] is f)
+                         for f in (False, True))
+            print(f"  batch {batch}: fused is {fast['inference'] / ref['inference']:.1f}x faster "
+                  f"at inference, {fast['train_step'] / ref['train_step']:.1f}x per training step")
+
+
+def main(what: str = "all", repeats: int = 3) -> int:
     import os
 
     print(f"CPU cores: {os.cpu_count()}")
+    if what in ("mirepnet", "all"):
+        _print_mirepnet(repeats)
+        if what == "mirepnet":
+            return 0
     f = preprocessing_throughput()
     print("preprocessing (EA + 45-channel template), 288 trials x 22 channels x 1000 samples, "
           f"float32 (outputs agree to {f['max_abs_diff']:.1e}):")

@@ -66,6 +66,28 @@ class PipelineSpec:
     def model_names(self) -> list[str]:
         return [s["name"] for s in self.steps if s["from"] == "models"]
 
+    def accepts(self, parameter: str) -> list[str]:
+        """Names of this pipeline's registry models whose factory takes ``parameter``."""
+        import inspect
+
+        from models import get_model_entry
+
+        return [m for m in self.model_names
+                if parameter in inspect.signature(get_model_entry(m).factory).parameters]
+
+    def with_parameters(self, **params) -> "PipelineSpec":
+        """Copy whose registry-model steps that accept them get ``params`` (e.g. a checkpoint)."""
+        from dataclasses import replace
+
+        steps = []
+        for step in self.steps:
+            step = dict(step)
+            if step["from"] == "models":
+                wanted = {k: v for k, v in params.items() if step["name"] in self.accepts(k)}
+                step["parameters"] = {**(step.get("parameters") or {}), **wanted}
+            steps.append(step)
+        return replace(self, steps=steps)
+
     def build(self, n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None):
         """Instantiate the scikit-learn estimator for data of the given shape."""
         from sklearn.pipeline import make_pipeline

@@ -25,7 +25,7 @@ ROW_COLUMNS = [
     "dataset", "subject", "session", "model", "protocol", "protocol_version", "shots", "seed",
     "fold", "status", "score", "metric", "n_train", "n_test", "n_classes", "n_chans",
     "fit_time", "predict_time", "error", "unit_id", "config_digest", "preprocessing",
-    "pipeline", "protocol_config", "versions", "finished_at",
+    "pipeline", "protocol_config", "model_info", "versions", "finished_at",
 ]  # fmt: skip
 
 _PACKAGES = ("mirepnet-benchmark", "numpy", "scipy", "scikit-learn", "torch", "braindecode",

@@ -19,7 +19,23 @@ def _few_shot_classifier_class():
         With a handful of calibration trials a fixed batch size can exceed the data or
         leave a last batch of a single trial, which breaks batch normalisation; the
         batch size is capped at the number of trials and such a last batch is dropped.
+
+        ``init_weights`` (an object with ``apply(module)``, e.g.
+        :class:`models._mirepnet_weights.MIRepNetWeights`) initialises every fresh module
+        from pretrained weights; what it loaded is kept in ``model_info_``.
         """
+
+        def __init__(self, module, *args, init_weights=None, **kwargs):
+            self.init_weights = init_weights
+            super().__init__(module, *args, **kwargs)
+
+        def initialize_module(self):
+            super().initialize_module()
+            self.model_info_ = {}
+            if self.init_weights is not None:
+                plan = self.init_weights.apply(self.module_)
+                self.model_info_ = self.init_weights.describe() | {"load": plan.summary()}
+            return self
 
         def get_iterator(self, dataset, training=False):
             prefix = "iterator_train" if training else "iterator_valid"
@@ -55,6 +71,7 @@ def braindecode_classifier(
     scheduler: str | None = "cosine",
     device: str | None = None,
     module_kwargs: dict[str, Any] | None = None,
+    init_weights=None,
 ):
     """A scikit-learn classifier training ``module_cls`` with a plain recipe.
 
@@ -73,6 +90,8 @@ def braindecode_classifier(
         ``"cuda"`` when available, else ``"cpu"``, unless given.
     module_kwargs : dict, optional
         Extra constructor arguments of the module.
+    init_weights : object, optional
+        Pretrained weights applied to every fresh module (``apply(module)``).
     """
     import torch
     from skorch.callbacks import LRScheduler
@@ -109,5 +128,6 @@ def braindecode_classifier(
         callbacks=callbacks,
         device=device,
         classes=list(range(n_outputs)),
+        init_weights=init_weights,
         verbose=0,
     )

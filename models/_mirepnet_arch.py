@@ -21,6 +21,7 @@ from torch.nn import functional as F
 from models.mirepnet import N_TEMPLATE_CHANNELS
 
 EMBED_DIM = 256
+FREEZE_OPTIONS = ("none", "embedding", "encoder")
 
 
 class PatchEmbedding(nn.Module):
@@ -125,11 +126,16 @@ class MIRepNet(EEGModuleMixin, nn.Module):
     fused_embedding : bool
         Compute the embedding's two linear convolutions as one (same result, fewer
         operations).
+    freeze : {"none", "embedding", "encoder"}
+        Parts kept fixed during fine-tuning: nothing (full fine-tuning, the release),
+        the patch embedding, or embedding and Transformer (linear probing).  Frozen
+        parts get no gradient and stay in evaluation mode (no dropout, fixed
+        batch-norm statistics) while the rest trains.
     """
 
     def __init__(self, n_outputs=None, n_chans=None, chs_info=None, n_times=None,
                  input_window_seconds=None, sfreq=None, depth: int = 6, drop_prob: float = 0.5,
-                 fused_embedding: bool = True):
+                 fused_embedding: bool = True, freeze: str = "none"):
         super().__init__(n_outputs=n_outputs, n_chans=n_chans, chs_info=chs_info, n_times=n_times,
                          input_window_seconds=input_window_seconds, sfreq=sfreq)
         del n_outputs, n_chans, chs_info, n_times, input_window_seconds, sfreq
@@ -141,6 +147,22 @@ class MIRepNet(EEGModuleMixin, nn.Module):
         self.embedding = PatchEmbedding(self.n_chans, drop_prob, fused_embedding)
         self.transformer = nn.Sequential(*[transformer_block(EMBED_DIM, drop_prob) for _ in range(depth)])
         self.clshead = nn.Linear(EMBED_DIM, self.n_outputs)
+        if freeze not in FREEZE_OPTIONS:
+            raise ValueError(f"freeze must be one of {FREEZE_OPTIONS}, got {freeze!r}")
+        self.freeze = freeze
+        for part in self.frozen_parts():
+            part.requires_grad_(False)
+
+    def frozen_parts(self) -> list[nn.Module]:
+        """The sub-modules that fine-tuning leaves unchanged."""
+        return {"none": [], "embedding": [self.embedding],
+                "encoder": [self.embedding, self.transformer]}[self.freeze]
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for part in self.frozen_parts():
+            part.train(False)
+        return self
 
     @staticmethod
     def n_tokens(n_times: int) -> int:
@@ -148,3 +170,75 @@ class MIRepNet(EEGModuleMixin, nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.clshead(self.transformer(self.embedding(x)).mean(dim=1))
+
+
+class _Decoder(nn.Module):
+    """The pretraining decoder: blocks under ``decoder.transformer.{i}`` (release layout)."""
+
+    def __init__(self, depth: int, drop_prob: float):
+        super().__init__()
+        self.transformer = nn.Sequential(*[transformer_block(EMBED_DIM, drop_prob) for _ in range(depth)])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.transformer(x)
+
+
+class MIRepNetPretrain(nn.Module):
+    """MIRepNet with its pretraining parts: mask token, 2-block decoder, 3-class head.
+
+    Masking keeps the sequence length (MAE-like, as described for MIRepNet): a random
+    share of the patch-embedding tokens is replaced by the learnable ``mask_token``, the
+    encoder reads the whole sequence, the head classifies the mean of the encoded
+    sequence, and the decoder maps the encoded sequence back to the embedding tokens.
+    The state dict has the released checkpoint's layout (``mask_token``,
+    ``embedding.*``, ``transformer.*``, ``clshead.*``, ``decoder.transformer.*``), so the
+    encoder and head load into :class:`MIRepNet` unchanged.
+
+    Parameters
+    ----------
+    n_chans : int
+        Template channels (45).
+    n_classes : int
+        Classes of the pretraining head (3: left hand, right hand, feet).
+    depth, decoder_depth : int
+        Encoder (6) and decoder (2) blocks.
+    drop_prob : float
+        Dropout everywhere (0.5, as in the downstream model).
+    fused_embedding : bool
+        See :class:`PatchEmbedding`.
+    """
+
+    def __init__(self, n_chans: int = N_TEMPLATE_CHANNELS, n_classes: int = 3, depth: int = 6,
+                 decoder_depth: int = 2, drop_prob: float = 0.5, fused_embedding: bool = True):
+        super().__init__()
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, EMBED_DIM))
+        nn.init.normal_(self.mask_token, std=0.02)
+        self.embedding = PatchEmbedding(n_chans, drop_prob, fused_embedding)
+        self.transformer = nn.Sequential(*[transformer_block(EMBED_DIM, drop_prob) for _ in range(depth)])
+        self.clshead = nn.Linear(EMBED_DIM, n_classes)
+        self.decoder = _Decoder(decoder_depth, drop_prob)
+
+    n_tokens = staticmethod(MIRepNet.n_tokens)
+
+    @staticmethod
+    def random_mask(batch: int, n_tokens: int, ratio: float, generator: torch.Generator | None = None,
+                    device=None) -> torch.Tensor:
+        """Boolean ``(batch, n_tokens)``: exactly ``int(ratio * n_tokens)`` True per row."""
+        n_masked = int(ratio * n_tokens)
+        noise = torch.rand(batch, n_tokens, generator=generator)
+        ranks = noise.argsort(dim=1).argsort(dim=1)
+        return (ranks < n_masked).to(device)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None):
+        """Return ``(logits, reconstruction, tokens, mask)``.
+
+        ``tokens`` are the unmasked patch-embedding tokens (the reconstruction target);
+        ``mask`` is True where a token was replaced by the mask token.
+        """
+        tokens = self.embedding(x)
+        if mask is None:
+            mask = torch.zeros(tokens.shape[:2], dtype=torch.bool, device=tokens.device)
+        masked = torch.where(mask.unsqueeze(-1), self.mask_token.to(tokens.dtype), tokens)
+        encoded = self.transformer(masked)
+        logits = self.clshead(encoded.mean(dim=1))
+        return logits, self.decoder(encoded), tokens, mask

@@ -1,12 +1,17 @@
 """MIRepNet, the MI-specific EEG foundation model: registry entries.
 
 Liu, Chen, Luo, Lian, Wu, "MIRepNet: A Pipeline and Foundation Model for EEG-Based Motor
-Imagery Classification", arXiv 2507.20254, 2025.  The network itself is in
-:mod:`models._mirepnet_arch` (imported inside the factory, so listing models does not
-load torch).
+Imagery Classification", arXiv 2507.20254, 2025.
 
-Only ``mirepnet_scratch`` (random initialisation, the "no pretraining" ablation) is
-registered here; the pretrained ``mirepnet`` needs checkpoint loading (issue 3).
+* ``mirepnet``: the released pretrained weights (Hugging Face Hub ``starself/MIRepNet``,
+  or any checkpoint in the same layout, e.g. one written by ``python -m benchmark
+  pretrain``), fine-tuned with the release's recipe;
+* ``mirepnet_scratch``: the same architecture from random weights (the paper's "no
+  pretraining" ablation).
+
+The network is in :mod:`models._mirepnet_arch` and checkpoint handling in
+:mod:`models._mirepnet_weights`; both are imported inside the factories, so listing
+models does not load torch.
 """
 
 from __future__ import annotations
@@ -14,6 +19,67 @@ from __future__ import annotations
 from models.registry import register_model
 
 N_TEMPLATE_CHANNELS = 45
+HUB_SOURCE = "hf://starself/MIRepNet/MIRepNet.pth"
+FINETUNE_MODES = {"full": "none", "frozen_embedding": "embedding", "linear_probe": "encoder"}
+
+
+def _mirepnet_classifier(n_chans, n_outputs, n_times, sfreq, chs_info, *, finetune, max_epochs,
+                         batch_size, lr, weight_decay, device, init_weights, module_kwargs):
+    from benchmark.errors import UserError
+    from models._deep import braindecode_classifier
+    from models._mirepnet_arch import MIRepNet
+
+    if finetune not in FINETUNE_MODES:
+        raise UserError(f"unknown finetune mode {finetune!r}; choose one of "
+                        f"{', '.join(FINETUNE_MODES)}")
+    return braindecode_classifier(
+        MIRepNet, n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq,
+        chs_info=chs_info, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
+        weight_decay=weight_decay, optimizer="adam", scheduler="cosine", device=device,
+        module_kwargs={"freeze": FINETUNE_MODES[finetune], **module_kwargs},
+        init_weights=init_weights)
+
+
+@register_model(
+    tags=("foundation", "deep", "heavy"),
+    n_chans=N_TEMPLATE_CHANNELS,
+    pretrained=HUB_SOURCE,
+    paper="Liu et al., arXiv 2507.20254, 2025",
+)
+def mirepnet(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
+             checkpoint: str = "hub", load_head: bool | None = None, finetune: str = "full",
+             max_epochs: int = 10, batch_size: int = 8, lr: float = 1e-3,
+             weight_decay: float = 1e-6, device: str | None = None, **module_kwargs):
+    """MIRepNet from pretrained weights, fine-tuned with the release's recipe.
+
+    Parameters
+    ----------
+    checkpoint : str
+        ``"hub"`` (``starself/MIRepNet``, ``MIRepNet.pth``, through ``huggingface_hub``
+        and its cache), ``"hf://OWNER/REPO/FILE"`` or a local path.
+    load_head : bool, optional
+        Load the checkpoint's head when its class count matches the task (default), never
+        (``False``) or always (``True``).
+    finetune : {"full", "frozen_embedding", "linear_probe"}
+        Train everything (the release), all but the patch embedding, or the head only.
+    max_epochs, batch_size, lr, weight_decay
+        The release's recipe: 10 epochs, batch 8, Adam lr 1e-3, weight decay 1e-6,
+        cosine schedule.
+
+    Raises
+    ------
+    NotRunnable
+        The weights are neither cached nor downloadable (never random weights instead).
+    CheckpointError
+        The file is not a usable MIRepNet checkpoint.
+    """
+    from models._mirepnet_weights import MIRepNetWeights
+
+    weights = MIRepNetWeights.from_source(checkpoint, n_outputs=n_outputs, load_head=load_head)
+    return _mirepnet_classifier(n_chans, n_outputs, n_times, sfreq, chs_info, finetune=finetune,
+                                max_epochs=max_epochs, batch_size=batch_size, lr=lr,
+                                weight_decay=weight_decay, device=device, init_weights=weights,
+                                module_kwargs=module_kwargs)
 
 
 @register_model(
@@ -22,13 +88,11 @@ N_TEMPLATE_CHANNELS = 45
     paper="Liu et al., arXiv 2507.20254, 2025 (random init: the no-pretraining ablation)",
 )
 def mirepnet_scratch(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
-                     max_epochs: int = 10, batch_size: int = 8, lr: float = 1e-3,
-                     weight_decay: float = 1e-6, device: str | None = None, **module_kwargs):
+                     finetune: str = "full", max_epochs: int = 10, batch_size: int = 8,
+                     lr: float = 1e-3, weight_decay: float = 1e-6, device: str | None = None,
+                     **module_kwargs):
     """MIRepNet architecture from random weights, with the release's fine-tuning recipe."""
-    from models._deep import braindecode_classifier
-    from models._mirepnet_arch import MIRepNet
-
-    return braindecode_classifier(MIRepNet, n_chans=n_chans, n_outputs=n_outputs, n_times=n_times,
-                                  sfreq=sfreq, chs_info=chs_info, max_epochs=max_epochs,
-                                  batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                                  optimizer="adam", device=device, module_kwargs=module_kwargs)
+    return _mirepnet_classifier(n_chans, n_outputs, n_times, sfreq, chs_info, finetune=finetune,
+                                max_epochs=max_epochs, batch_size=batch_size, lr=lr,
+                                weight_decay=weight_decay, device=device, init_weights=None,
+                                module_kwargs=module_kwargs)

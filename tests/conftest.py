@@ -24,7 +24,15 @@ def _isolated_mne(tmp_path_factory):
     os.environ["MNE_DATA"] = str(data)
     os.environ["MOABB_DOWNLOAD_PROVIDER"] = "upstream"
     warnings.filterwarnings("ignore", category=FutureWarning)
+    # Hugging Face Hub: offline, with an empty cache of our own (never the user's, never
+    # the network; huggingface_hub reads these at import, so patch its constants too).
+    import huggingface_hub.constants as hf_constants
+
+    hf_saved = (hf_constants.HF_HUB_CACHE, hf_constants.HF_HUB_OFFLINE)
+    hf_constants.HF_HUB_CACHE = str(tmp_path_factory.mktemp("hf_cache"))
+    hf_constants.HF_HUB_OFFLINE = True
     yield
+    hf_constants.HF_HUB_CACHE, hf_constants.HF_HUB_OFFLINE = hf_saved
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)
@@ -67,3 +75,47 @@ def tiny_spec():
         kwargs=dict(channels=("C3", "Cz", "C4"), sfreq=250.0, classes=("left_hand", "right_hand"),
                     n_subjects=2, trials_per_class=30, seed=7, variant="tiny", difficulty=0.6),
     )
+
+
+def write_reference_checkpoint(path, seed: int = 0, n_classes: int = 3, with_chan_embed: bool = True):
+    """A checkpoint in the layout of the released ``MIRepNet.pth`` (pretraining model)."""
+    import torch
+
+    from models._mirepnet_arch import MIRepNetPretrain
+
+    torch.manual_seed(seed)
+    state = MIRepNetPretrain(n_classes=n_classes).state_dict()
+    if with_chan_embed:  # in the release, unused by its forward pass
+        state["embedding.chan_embed.weight"] = torch.randn(45, 256)
+    torch.save(state, path)
+    return state
+
+
+@pytest.fixture(scope="session")
+def mirepnet_checkpoint(tmp_path_factory):
+    path = tmp_path_factory.mktemp("weights") / "MIRepNet.pth"
+    write_reference_checkpoint(path)
+    return str(path)
+
+
+@pytest.fixture
+def hub_cache(tmp_path, monkeypatch):
+    """A private, offline Hugging Face cache; ``put(state_or_bytes)`` stores MIRepNet.pth in it."""
+    import huggingface_hub.constants as hf_constants
+
+    cache = tmp_path / "hf_cache"
+    cache.mkdir()
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+
+    def put(src_path):
+        commit = "0123456789abcdef0123456789abcdef01234567"
+        repo = cache / "models--starself--MIRepNet"
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / "main").write_text(commit)
+        snap = repo / "snapshots" / commit
+        snap.mkdir(parents=True, exist_ok=True)
+        (snap / "MIRepNet.pth").write_bytes(Path(src_path).read_bytes())
+        return snap / "MIRepNet.pth"
+
+    return put

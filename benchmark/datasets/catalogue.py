@@ -27,6 +27,13 @@ ALEXMI_CHANNELS = (
     "Fpz", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8", "P7", "P3", "Pz", "P4", "P8",
 )  # fmt: skip
 BNCI2014004_CHANNELS = ("C3", "Cz", "C4")
+PHYSIONET_CHANNELS = (
+    "FC5", "FC3", "FC1", "FCz", "FC2", "FC4", "FC6", "C5", "C3", "C1", "Cz", "C2", "C4", "C6",
+    "CP5", "CP3", "CP1", "CPz", "CP2", "CP4", "CP6", "Fp1", "Fpz", "Fp2", "AF7", "AF3", "AFz",
+    "AF4", "AF8", "F7", "F5", "F3", "F1", "Fz", "F2", "F4", "F6", "F8", "FT7", "FT8", "T7", "T8",
+    "T9", "T10", "TP7", "TP8", "P7", "P5", "P3", "P1", "Pz", "P2", "P4", "P6", "P8", "PO7", "PO3",
+    "POz", "PO4", "PO8", "O1", "Oz", "O2", "Iz",
+)  # fmt: skip
 
 _SYNTHETIC = "benchmark.datasets.synthetic:SyntheticMI"
 _PRETRAIN_CLASSES = ("left_hand", "right_hand", "feet")
@@ -102,13 +109,14 @@ def _moabb(cls: str) -> str:
     return f"moabb.datasets:{cls}"
 
 
-def _demo(name, mimics, channels, sfreq, classes, n_subjects, trials, seed) -> DatasetSpec:
+def _demo(name, mimics, channels, sfreq, classes, n_subjects, trials, seed,
+          role="demo") -> DatasetSpec:
     return DatasetSpec(
         name=name,
         moabb_class=_SYNTHETIC,
-        classes=tuple(classes),
+        classes=tuple(c for c in classes if c != "rest"),
         session="0",
-        role="demo",
+        role=role,
         n_subjects=n_subjects,
         n_chans=len(channels),
         sfreq=sfreq,
@@ -169,6 +177,11 @@ _ENTRIES = [
     _demo("SynBNCI2015001", "BNCI2015001", BNCI2015001_CHANNELS, 512.0, ("right_hand", "feet"),
           4, 40, 2015001),
     _demo("SynAlexMI", "AlexMI", ALEXMI_CHANNELS, 512.0, ("right_hand", "feet"), 4, 30, 1),
+    # -- synthetic pretraining sets (other subjects than the demo sets) -------------------
+    _demo("SynPhysionetMI", "PhysionetMI", PHYSIONET_CHANNELS, 160.0,
+          ("left_hand", "right_hand", "feet", "rest"), 10, 20, 109, role="demo-pretrain"),
+    _demo("SynWeibo2014", "Weibo2014", PHYSIONET_CHANNELS[:60], 200.0,
+          ("left_hand", "right_hand", "feet"), 6, 20, 2014, role="demo-pretrain"),
 ]  # fmt: skip
 
 DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in _ENTRIES}
@@ -179,6 +192,7 @@ SUITES: dict[str, tuple[str, ...]] = {
                   "Lee2019", "Cho2017"),
     "demo": ("SynBNCI2014001", "SynBNCI2015001", "SynBNCI2014004", "SynAlexMI",
              "SynBNCI2014001-4"),
+    "demo-pretrain": ("SynPhysionetMI", "SynWeibo2014"),
 }  # fmt: skip
 
 
@@ -198,11 +212,16 @@ def get_dataset_spec(name: str) -> DatasetSpec:
         ) from None
 
 
-def resolve_datasets(selection: str | list[str]) -> list[DatasetSpec]:
+def resolve_datasets(selection: str | list) -> list[DatasetSpec]:
     """Turn ``"five"``, ``"demo,AlexMI"`` or globs (``"Syn*"``) into dataset specs."""
     items = selection.split(",") if isinstance(selection, str) else list(selection)
     out: list[DatasetSpec] = []
-    for item in (i.strip() for i in items):
+    for item in items:
+        if isinstance(item, DatasetSpec):  # already resolved (tests, scripts)
+            if item not in out:
+                out.append(item)
+            continue
+        item = item.strip()
         if not item:
             continue
         if item.lower() in SUITES:

@@ -76,7 +76,8 @@ def _missing_data(spec: DatasetSpec, subject: int, exc: BaseException) -> NotRun
     )
 
 
-def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig) -> SubjectData:
+def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
+                 classes: tuple[str, ...] | str | None = None) -> SubjectData:
     """Load one subject's epochs with the shared band-pass, rate and window.
 
     Parameters
@@ -87,6 +88,9 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig) -
         Subject number as MOABB counts.
     config : PreprocessingConfig
         Band, rate and window.
+    classes : tuple of str or "all", optional
+        Classes to load (default: the catalogue's evaluation classes; ``"all"``: every
+        event the dataset has, as pretraining uses).
 
     Raises
     ------
@@ -104,9 +108,13 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig) -
             f"dataset {spec.name} has subjects {dataset.subject_list[0]}..{dataset.subject_list[-1]}"
             f", not {subject}; fix --subjects"
         )
+    if classes is None:
+        classes = spec.classes
+    elif classes == "all":
+        classes = tuple(dataset.event_id)
     paradigm = MotorImagery(
-        events=list(spec.classes),
-        n_classes=len(spec.classes),
+        events=list(classes),
+        n_classes=len(classes),
         fmin=config.fmin,
         fmax=config.fmax,
         tmin=0.0,

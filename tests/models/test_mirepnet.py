@@ -29,3 +29,62 @@ def test_fused_embedding_equals_the_two_convolutions():
     fused = model(x)
     model.embedding.fused = False
     torch.testing.assert_close(model(x), fused, rtol=1e-4, atol=1e-5)
+
+
+def test_pretraining_model_has_the_checkpoint_layout():
+    from models._mirepnet_arch import MIRepNetPretrain
+
+    state = MIRepNetPretrain().state_dict()
+    assert next(iter(state)) == "mask_token" and tuple(state["mask_token"].shape) == (1, 1, 256)
+    assert tuple(state["clshead.weight"].shape) == (3, 256)
+    for block in (0, 1):
+        assert tuple(state[f"decoder.transformer.{block}.0.fn.1.queries.weight"].shape) == (256, 256)
+        assert tuple(state[f"decoder.transformer.{block}.1.fn.1.3.weight"].shape) == (256, 1024)
+    assert not any(k.startswith("decoder.transformer.2.") for k in state)
+    downstream = MIRepNet(n_chans=45, n_outputs=3, n_times=1000).state_dict()
+    encoder = {k for k in state if not k.startswith("decoder.") and k != "mask_token"}
+    assert encoder == set(downstream)
+
+
+def test_masking_replaces_exactly_the_masked_tokens():
+    from models._mirepnet_arch import MIRepNetPretrain
+
+    torch.manual_seed(0)
+    model = MIRepNetPretrain().eval()
+    mask = model.random_mask(4, 61, 0.5, torch.Generator().manual_seed(1))
+    assert mask.shape == (4, 61) and (mask.sum(dim=1) == 30).all()
+    logits, rec, tokens, used = model(torch.randn(4, 45, 1000), mask)
+    assert logits.shape == (4, 3) and rec.shape == tokens.shape == (4, 61, 256)
+    assert torch.equal(used, mask)
+    # Masked positions see the mask token: changing the input there changes nothing
+    # in the encoder input, so the token sequence fed to the encoder depends on the mask.
+    masked_input = torch.where(mask.unsqueeze(-1), model.mask_token, tokens)
+    assert torch.equal(masked_input[mask], model.mask_token.expand(int(mask.sum()), 1, 256)[:, 0])
+
+
+def test_release_recipe_is_the_default():
+    from models import create_model
+
+    est = create_model("mirepnet_scratch", n_chans=45, n_outputs=2, n_times=1000, sfreq=250.0)
+    assert est.optimizer is torch.optim.Adam
+    assert (est.optimizer__lr, est.optimizer__weight_decay, est.batch_size, est.max_epochs) == (
+        1e-3, 1e-6, 8, 10)
+    (name, sched), = est.callbacks
+    assert sched.policy == "CosineAnnealingLR" and sched.kwargs["T_max"] == 10
+
+
+def test_seeded_fits_are_identical(rng):
+    import numpy as np
+
+    from benchmark.engine import seed_everything
+    from models import create_model
+
+    X = rng.normal(size=(12, 45, 200)).astype(np.float32)
+    y = np.tile([0, 1], 6)
+    probas = []
+    for _ in range(2):
+        seed_everything(3)
+        est = create_model("mirepnet_scratch", n_chans=45, n_outputs=2, n_times=200, sfreq=250.0,
+                           max_epochs=2)
+        probas.append(est.fit(X, y).predict_proba(X))
+    np.testing.assert_array_equal(probas[0], probas[1])
