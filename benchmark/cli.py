@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="evaluate models on datasets; resumable")
+    run.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                     help="import a module that registers extra models (repeatable)")
     run.add_argument("--models", default="default",
                      help="'all', 'default' (csp_lda, ts_lr, mdm), names, globs or tags, "
                           "comma separated (default: default)")
@@ -73,9 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("list", help="list models, datasets or protocols")
     lst.add_argument("what", choices=["models", "datasets", "protocols", "suites"])
     lst.add_argument("--details", action="store_true", help="more columns")
+    lst.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                     help="import a module that registers extra models (repeatable)")
+    lst.add_argument("--dataset", default="BNCI2014001",
+                     help="with --details: count parameters for this dataset's shape "
+                          "(default: BNCI2014001)")
 
     rep = sub.add_parser("report", help="write tables and figures of a results folder")
     rep.add_argument("results", help="a results folder (or its results.csv)")
+    rep.add_argument("--model-sizes", action="store_true",
+                     help="also write report/model_sizes.{md,csv}: parameters per model and dataset")
 
     perf = sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
     perf.add_argument("what", nargs="?", choices=["preprocessing", "mirepnet", "all"],
@@ -276,14 +285,23 @@ def _cmd_list(args) -> int:
         from models import get_model_entry
 
         rows = []
+        dataset = None
+        if args.details:
+            from benchmark.datasets import get_dataset_spec
+            from benchmark.model_sizes import parameter_count
+
+            dataset = get_dataset_spec(args.dataset)
         for name, spec in discover_pipelines().items():
             entry = get_model_entry(spec.model_names[0]) if spec.model_names else None
             row = {"model": name, "tags": ",".join(spec.tags),
                    "description": spec.description or (entry.description if entry else "")}
             if args.details:
+                n = parameter_count(spec, dataset.n_chans, len(dataset.classes))
+                row[f"params ({dataset.name})"] = f"{n:,}" if n is not None else "—"
                 row["paper"] = entry.paper if entry else "; ".join(spec.citations)
                 row["pretrained"] = (entry.pretrained if entry else None) or "—"
                 row["source"] = spec.source
+                del row["description"]
             rows.append(row)
         print(pd.DataFrame(rows).to_string(index=False))
     elif args.what == "datasets":
@@ -316,6 +334,15 @@ def _cmd_report(args) -> int:
     out = write_report(root, df)
     grid = format_main_table(main_table(df))
     print(grid.to_string() if not grid.empty else "(no finished units)")
+    if args.model_sizes:
+        from benchmark.model_sizes import model_size_table
+        from benchmark.report import _markdown
+
+        sizes = model_size_table(df)
+        sizes.to_csv(out / "model_sizes.csv")
+        (out / "model_sizes.md").write_text("# Parameters per model and dataset\n\n"
+                                            + (_markdown(sizes) if not sizes.empty else "none\n"))
+        print("\nParameters:\n" + (sizes.to_string() if not sizes.empty else "(none)"))
     print(f"\nreport written to {out}")
     return 0
 
@@ -365,6 +392,12 @@ def main(argv: list[str] | None = None) -> int:
                 "download": _cmd_download, "perf": _cmd_perf, "checkpoint": _cmd_checkpoint,
                 "pretrain": _cmd_pretrain, "evidence": _cmd_evidence}
     try:
+        if getattr(args, "plugin", None):
+            from models import load_builtin_models, load_plugin
+
+            load_builtin_models()
+            for module in args.plugin:
+                load_plugin(module)
         return handlers[args.command](args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

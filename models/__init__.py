@@ -4,6 +4,14 @@ Every module in this package registers its models with
 :func:`models.registry.register_model`; :func:`load_builtin_models` imports them all
 (any new module dropped here is found, nothing else to edit).  Heavy libraries
 (torch, braindecode) are imported inside the factories, so listing models is fast.
+
+Models defined outside the package are plug-ins, found in two ways:
+
+* an installed distribution declares an entry point in the group ``benchmark.models``
+  (``[project.entry-points."benchmark.models"] my_models = "my_package.models"``); the
+  module is imported with the built-in ones;
+* ``python -m benchmark run --plugin my_package.models`` (or :func:`load_plugin`)
+  imports a module by name for one run.
 """
 
 from __future__ import annotations
@@ -27,8 +35,11 @@ __all__ = [
     "get_model_entry",
     "list_models",
     "load_builtin_models",
+    "load_plugin",
     "register_model",
 ]
+
+ENTRY_POINT_GROUP = "benchmark.models"
 
 _LOADED = False
 
@@ -42,3 +53,26 @@ def load_builtin_models() -> None:
     for info in pkgutil.iter_modules(__path__):
         if info.name != "registry" and not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
+    load_entry_point_plugins()
+
+
+def load_entry_point_plugins() -> list[str]:
+    """Import the modules declared in the ``benchmark.models`` entry-point group."""
+    from importlib.metadata import entry_points
+
+    loaded = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        load_plugin(ep.value.split(":")[0], origin=f"entry point {ep.name!r}")
+        loaded.append(ep.name)
+    return loaded
+
+
+def load_plugin(module: str, origin: str = "--plugin") -> None:
+    """Import a module that registers models; a one-line error if it cannot be imported."""
+    from benchmark.errors import UserError
+
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise UserError(f"cannot import model plug-in {module!r} ({origin}): {exc}; check the "
+                        "module path, or install the package that provides it") from None

@@ -72,7 +72,9 @@ _HUB_FAILURES: dict[tuple[str, str], str] = {}
 def _hub_file(repo: str, filename: str) -> str:
     """Local path of a Hub file: the cache first, then a download; NotRunnable if neither."""
     from huggingface_hub import constants, hf_hub_download
+    from huggingface_hub.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()  # no retry chatter: failures get one line below
     cache = str(constants.HF_HUB_CACHE)
     key = (repo, filename, cache)
     try:

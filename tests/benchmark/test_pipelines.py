@@ -26,7 +26,7 @@ def test_select_by_name_glob_tag_all_default():
     names = lambda sel: [p.name for p in select_pipelines(sel, specs)]  # noqa: E731
     assert names("default") == ["csp_lda", "ts_lr", "mdm"]
     assert names("ts_*,csp_lda") == ["ts_lr", "csp_lda"]
-    assert set(names("classical")) == {"csp_lda", "ts_lr", "mdm"}
+    assert set(names("classical")) == {"csp_lda", "ts_lr", "mdm", "fbcsp"}
     assert set(names("all")) == set(specs)
     with pytest.raises(UserError, match="did you mean csp_lda"):
         select_pipelines("csp_ldaa", specs)
