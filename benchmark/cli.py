@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write report/model_sizes.{md,csv}: parameters per model and dataset")
 
     perf = sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
-    perf.add_argument("what", nargs="?", choices=["preprocessing", "mirepnet", "all"],
+    perf.add_argument("what", nargs="?", choices=["preprocessing", "mirepnet", "zoo", "all"],
                       default="all", help="which figures (default: all)")
     perf.add_argument("--repeats", type=int, default=3, help="timed repetitions (default: 3)")
 

@@ -190,10 +190,57 @@ def _print_mirepnet(repeats: int) -> None:
                   f"at inference, {fast['train_step'] / ref['train_step']:.1f}x per training step")
 
 
+def zoo_epoch_times(dataset: str = "SynBNCI2014001", subject: int = 1, epochs: int = 2,
+                    train_size: float = 0.3, names=None) -> list[dict]:
+    """Parameters and seconds per training epoch of every deep pipeline on one demo subject.
+
+    The subject's calibration split (``train_size`` of its trials, the paper protocol)
+    goes through each pipeline's preprocessing; each model trains ``epochs`` epochs with
+    its pipeline's batch size; the figure is the mean seconds per epoch.  Pretrained
+    models are timed through their ``*_scratch`` twin (same network, no weights needed).
+    """
+    from benchmark.datasets import get_dataset_spec, load_subject
+    from benchmark.model_sizes import parameter_count
+    from benchmark.pipelines import discover_pipelines
+    from benchmark.preprocessing import PreprocessingConfig
+    from benchmark.protocols import PaperSplit
+    from models import get_model_entry
+
+    spec = get_dataset_spec(dataset)
+    data = PaperSplit().select(load_subject(spec, subject, PreprocessingConfig()), spec.session)
+    y = np.array([list(spec.classes).index(c) for c in data.y])
+    train = next(iter(PaperSplit(train_size=train_size).split(y, 0))).train
+    rows = []
+    for name, pipe in discover_pipelines().items():
+        if "deep" not in pipe.tags or (names and name not in names):
+            continue
+        if any(get_model_entry(m).pretrained for m in pipe.model_names):
+            continue  # timed as its scratch twin
+        pre = PreprocessingConfig().with_overrides(**pipe.preprocessing)
+        X, _ = apply_preprocessing(data.X[train], data.ch_names, pre)
+        est = pipe.with_parameters(max_epochs=epochs).build(
+            n_chans=X.shape[1], n_outputs=len(spec.classes), n_times=X.shape[2], sfreq=data.sfreq)
+        t0 = time.perf_counter()
+        est.fit(X, y[train])
+        rows.append({"model": name, "params": parameter_count(pipe, len(data.ch_names),
+                                                              len(spec.classes)),
+                     "n_train": len(train), "s_per_epoch": (time.perf_counter() - t0) / epochs})
+    return rows
+
+
 def main(what: str = "all", repeats: int = 3) -> int:
     import os
 
     print(f"CPU cores: {os.cpu_count()}")
+    if what in ("zoo", "all"):
+        rows = zoo_epoch_times()
+        print("deep models on SynBNCI2014001 subject 1 (30 % calibration split, 24 trials, "
+              "45-channel template, 1000 samples), CPU:")
+        print("  model              parameters   s per training epoch")
+        for r in rows:
+            print(f"  {r['model']:<18} {r['params']:>10,}   {r['s_per_epoch']:>6.2f}")
+        if what == "zoo":
+            return 0
     if what in ("mirepnet", "all"):
         _print_mirepnet(repeats)
         if what == "mirepnet":
