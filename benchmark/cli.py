@@ -68,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--retry-failed", action="store_true",
                      help="run again the units stored as failed or not runnable")
     run.add_argument("--checkpoint", action="append", default=[], metavar="[MODEL=]PATH",
-                     help="weights for pretrained models (mirepnet): a .pth file, 'hub' or "
-                          "hf://OWNER/REPO/FILE; MODEL= limits it to one model; repeatable")
+                     help="weights for pretrained models: 'hub', hf://OWNER/REPO[/FILE], a "
+                          "MIRepNet .pth file or a braindecode save_pretrained folder; MODEL= "
+                          "limits it to one model; repeatable")
     run.add_argument("--quiet", action="store_true", help="print only the final table")
 
     lst = sub.add_parser("list", help="list models, datasets or protocols")
@@ -96,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--datasets", default=None,
                     help="suite or names (default: five, unless only --weights is given)")
     dl.add_argument("--subjects", default=None, help="subjects (default: all)")
-    dl.add_argument("--weights", default=None, help="pretrained weights to fetch, e.g. mirepnet")
+    dl.add_argument("--weights", default=None,
+                    help="pretrained weights to fetch: model names (mirepnet,labram) or all")
 
     ck = sub.add_parser("checkpoint", help="check a MIRepNet checkpoint and say what would load")
     ck.add_argument("source", nargs="?", default="hub", help="a .pth file, 'hub' or hf://OWNER/REPO/FILE")
@@ -211,13 +213,21 @@ def _with_checkpoints(pipelines, given: list[str]):
         out.append(pipe)
     if not used:
         raise UserError("--checkpoint given, but none of the selected models takes weights "
-                        "(add --models mirepnet)")
+                        f"(those that do: {', '.join(_weights_models())})")
     return out
+
+
+def _weights_models() -> list[str]:
+    """Registry models with published weights (``checkpoint`` parameter)."""
+    from models import get_model_entry, list_models
+
+    return [m for m in list_models() if get_model_entry(m).pretrained]
 
 
 def _preflight_weights(pipelines, log) -> None:
     """Check pretrained weights once, before the grid: bad files stop here, with one line."""
     from benchmark.errors import NotRunnable
+    from benchmark.preprocessing import TEMPLATE_CHANNELS, chs_info
     from models import create_model, get_model_entry
 
     for pipe in pipelines:
@@ -225,10 +235,11 @@ def _preflight_weights(pipelines, log) -> None:
             if step["from"] != "models" or not pipe.accepts("checkpoint"):
                 continue
             params = dict(step.get("parameters") or {})
-            n_chans = get_model_entry(step["name"]).n_chans or 22
+            n_chans = get_model_entry(step["name"]).n_chans or len(TEMPLATE_CHANNELS)
             try:
                 est = create_model(step["name"], n_chans=n_chans, n_outputs=2, n_times=1000,
-                                   sfreq=250.0, **params)
+                                   sfreq=250.0, chs_info=chs_info(TEMPLATE_CHANNELS[:n_chans]),
+                                   **params)
             except NotRunnable as exc:
                 log(f"note: {pipe.name} will be reported not runnable: {exc}")
                 continue
@@ -353,14 +364,25 @@ def _cmd_download(args) -> int:
     configure_moabb()
     failures = 0
     if args.weights:
+        from models._braindecode_hub import prefetch_repo
         from models._mirepnet_weights import prefetch
+        from models.foundation import FOUNDATION
 
-        for name in (w.strip().lower() for w in args.weights.split(",") if w.strip()):
-            if name != "mirepnet":
-                raise UserError(f"no downloadable weights for {name!r}; models with weights: mirepnet")
-            print(f"{name}: {prefetch('hub')}")
+        known = _weights_models()
+        names = [w.strip().lower() for w in args.weights.split(",") if w.strip()]
+        for name in known if names == ["all"] else names:
+            if name not in known:
+                raise UserError(f"no downloadable weights for {name!r}; models with weights: "
+                                f"{', '.join(known)} (or all)")
+            try:
+                path = prefetch("hub") if name == "mirepnet" else prefetch_repo(FOUNDATION[name][1])
+            except UserError as exc:  # one line per model; the others still download
+                failures += 1
+                print(f"{name}: {exc}", file=sys.stderr)
+                continue
+            print(f"{name}: {path}")
         if args.datasets is None:
-            return 0
+            return 1 if failures else 0
     for spec in resolve_datasets(args.datasets or "five"):
         if spec.is_synthetic:
             print(f"{spec.name}: synthetic, nothing to download")
@@ -387,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for user errors, 130 on Ctrl-C)."""
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning, module="braindecode")
+    warnings.filterwarnings("ignore", message="A window was not provided")  # BIOT's STFT
+    warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")  # ADFCNN
     args = build_parser().parse_args(argv)
     handlers = {"run": _cmd_run, "list": _cmd_list, "report": _cmd_report,
                 "download": _cmd_download, "perf": _cmd_perf, "checkpoint": _cmd_checkpoint,

@@ -23,7 +23,7 @@ from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.datasets.loading import SubjectData, load_subject
 from benchmark.errors import NotRunnable, UserError
 from benchmark.pipelines import PipelineSpec
-from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, digest
+from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info, digest
 from benchmark.protocols import PaperSplit
 from benchmark.results import ResultStore, package_versions
 
@@ -85,14 +85,6 @@ def _unit_key(spec, subject, session, pipe, pre, protocol, seed) -> dict:
         "protocol": protocol.to_dict(),
         "seed": int(seed),
     }
-
-
-def _chs_info(ch_names: list[str]) -> list[dict]:
-    import mne
-
-    info = mne.create_info(ch_names, sfreq=1.0, ch_types="eeg")
-    info.set_montage("standard_1005", match_case=False, on_missing="ignore", verbose="error")
-    return [dict(ch) for ch in info["chs"]]
 
 
 def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print) -> RunSummary:
@@ -173,7 +165,7 @@ def _run_subject(cfg, store, data: SubjectData, spec, units, pre_of, versions, s
                 seed_everything(seed)
                 model = pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes),
                                    n_times=Xtr.shape[2], sfreq=data.sfreq,
-                                   chs_info=_chs_info(names) if pre.template != "none" else None)
+                                   chs_info=chs_info(names))
                 _set_random_state(model, seed)
                 seed_everything(seed)  # again: building may have imported torch
                 t0 = time.perf_counter()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from benchmark.errors import NotRunnable
 from benchmark.pipelines import PipelineSpec
 from benchmark.preprocessing import PreprocessingConfig
-from benchmark.preprocessing.template import TEMPLATE_CHANNELS
+from benchmark.preprocessing.template import TEMPLATE_CHANNELS, chs_info
 
 __all__ = ["parameter_count", "input_shape"]
 
@@ -38,7 +38,11 @@ def parameter_count(pipe: PipelineSpec, n_chans: int, n_outputs: int,
     from models import get_model_entry, list_models
 
     chans, n_times, sfreq = input_shape(pipe, n_chans, base)
-    shape = dict(n_chans=chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq)
+    # Positions only matter to channel interpolation (a frozen buffer, not a parameter):
+    # template names stand in for a dataset's own when the pipeline keeps its channels.
+    shape = dict(n_chans=chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq,
+                 chs_info=chs_info(TEMPLATE_CHANNELS[:chans]) if chans <= len(TEMPLATE_CHANNELS)
+                 else None)
     # Pretrained models: count their scratch twin, so no weights are fetched for a count.
     twins = [f"{m}_scratch" for m in pipe.model_names
              if get_model_entry(m).pretrained and f"{m}_scratch" in list_models()]

@@ -202,7 +202,7 @@ def zoo_epoch_times(dataset: str = "SynBNCI2014001", subject: int = 1, epochs: i
     from benchmark.datasets import get_dataset_spec, load_subject
     from benchmark.model_sizes import parameter_count
     from benchmark.pipelines import discover_pipelines
-    from benchmark.preprocessing import PreprocessingConfig
+    from benchmark.preprocessing import PreprocessingConfig, chs_info
     from benchmark.protocols import PaperSplit
     from models import get_model_entry
 
@@ -217,9 +217,10 @@ def zoo_epoch_times(dataset: str = "SynBNCI2014001", subject: int = 1, epochs: i
         if any(get_model_entry(m).pretrained for m in pipe.model_names):
             continue  # timed as its scratch twin
         pre = PreprocessingConfig().with_overrides(**pipe.preprocessing)
-        X, _ = apply_preprocessing(data.X[train], data.ch_names, pre)
+        X, names_out = apply_preprocessing(data.X[train], data.ch_names, pre)
         est = pipe.with_parameters(max_epochs=epochs).build(
-            n_chans=X.shape[1], n_outputs=len(spec.classes), n_times=X.shape[2], sfreq=data.sfreq)
+            n_chans=X.shape[1], n_outputs=len(spec.classes), n_times=X.shape[2], sfreq=data.sfreq,
+            chs_info=chs_info(names_out))
         t0 = time.perf_counter()
         est.fit(X, y[train])
         rows.append({"model": name, "params": parameter_count(pipe, len(data.ch_names),
@@ -236,9 +237,9 @@ def main(what: str = "all", repeats: int = 3) -> int:
         rows = zoo_epoch_times()
         print("deep models on SynBNCI2014001 subject 1 (30 % calibration split, 24 trials, "
               "45-channel template, 1000 samples), CPU:")
-        print("  model              parameters   s per training epoch")
+        print("  model                parameters   s per training epoch")
         for r in rows:
-            print(f"  {r['model']:<18} {r['params']:>10,}   {r['s_per_epoch']:>6.2f}")
+            print(f"  {r['model']:<18} {r['params']:>12,}   {r['s_per_epoch']:>6.2f}")
         if what == "zoo":
             return 0
     if what in ("mirepnet", "all"):

@@ -11,6 +11,8 @@ from benchmark.errors import UserError
 
 __all__ = ["main_table", "format_main_table", "write_report"]
 
+STATUS_CELL = {"not_runnable": "n/r", "failed": "failed"}
+
 
 def main_table(df: pd.DataFrame) -> pd.DataFrame:
     """Accuracy per (dataset, model): mean and std over subjects.
@@ -104,14 +106,20 @@ def write_report(results_dir: str | Path, df: pd.DataFrame) -> Path:
     table = main_table(df)
     grid = format_main_table(table)
     table.to_csv(out / "main_table.csv", index=False)
+    problems = df[df["status"] != "ok"]
+    if not grid.empty:  # every model of the run appears, also those that never ran
+        for model in sorted(set(problems["model"]) - set(grid.columns)):
+            grid[model] = STATUS_CELL.get(problems.loc[problems["model"] == model, "status"].iloc[0],
+                                          "—")
     text = "# Accuracy (%), mean ± std over subjects\n\n"
     text += _markdown(grid) if not grid.empty else "No finished units.\n"
-    problems = df[df["status"] != "ok"]
     if not problems.empty:
-        text += "\n## Units that did not run\n\n"
-        grouped = problems.groupby(["dataset", "model", "status", "error"], dropna=False).size()
-        for (d, m, st, err), n in grouped.items():
-            text += f"- {d} / {m}: {st} ({n} units): {err}\n"
+        text += ("\n## Units that did not run\n\n(n/r: not runnable here; failed: an error "
+                 "during the unit)\n\n")
+        grouped = problems.groupby(["model", "status", "error"], dropna=False)["dataset"]
+        for (m, st, err), datasets in grouped:
+            names = ", ".join(sorted(set(datasets)))
+            text += f"- {m}: {st} on {len(datasets)} unit(s) ({names}): {err}\n"
     (out / "main_table.md").write_text(text)
     if not table.empty:
         _figure(df, table, out / "accuracy.png")

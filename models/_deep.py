@@ -34,8 +34,20 @@ def _few_shot_classifier_class():
             self.model_info_ = {}
             if self.init_weights is not None:
                 plan = self.init_weights.apply(self.module_)
-                self.model_info_ = self.init_weights.describe() | {"load": plan.summary()}
+                self.model_info_ = (self.init_weights.describe() | plan.to_dict()
+                                    | {"load": plan.summary()})
             return self
+
+        def get_loss(self, y_pred, y_true, X=None, training=False):
+            """The criterion, plus the module's ``auxiliary_loss(y)`` in training if it has one
+            (e.g. EDPNet's prototype terms)."""
+            import torch
+
+            loss = super().get_loss(y_pred, y_true, X=X, training=training)
+            extra = getattr(self.module_, "auxiliary_loss", None)
+            if training and extra is not None:
+                loss = loss + extra(torch.as_tensor(y_true, device=y_pred.device).long())
+            return loss
 
         def get_iterator(self, dataset, training=False):
             prefix = "iterator_train" if training else "iterator_valid"

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from benchmark.errors import NotRunnable, UserError
+from benchmark.errors import UserError
+from models._hub import hub_file
 
 __all__ = [
     "HUB_REPO", "HUB_FILENAME", "CheckpointError", "LoadPlan", "MIRepNetWeights",
@@ -57,42 +58,6 @@ def _hub_spec(source: str) -> tuple[str, str] | None:
     return None
 
 
-def _offline_message(repo: str, filename: str, cache: str, why: str) -> str:
-    return (
-        f"MIRepNet weights unavailable: {repo}/{filename} is not in the Hugging Face cache "
-        f"({cache}) and the Hub cannot be reached ({why}); pass --checkpoint PATH to a local "
-        f"copy, or prefetch it where there is network with "
-        f"`python -m benchmark download --weights mirepnet` (or `hf download {repo} {filename}`)"
-    )
-
-
-_HUB_FAILURES: dict[tuple[str, str], str] = {}
-
-
-def _hub_file(repo: str, filename: str) -> str:
-    """Local path of a Hub file: the cache first, then a download; NotRunnable if neither."""
-    from huggingface_hub import constants, hf_hub_download
-    from huggingface_hub.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()  # no retry chatter: failures get one line below
-    cache = str(constants.HF_HUB_CACHE)
-    key = (repo, filename, cache)
-    try:
-        return hf_hub_download(repo, filename, local_files_only=True)
-    except (OSError, ValueError):
-        pass  # not cached yet
-    if constants.HF_HUB_OFFLINE:
-        raise NotRunnable(_offline_message(repo, filename, cache, "HF_HUB_OFFLINE is set"))
-    if key in _HUB_FAILURES:  # fail once per process, not once per unit
-        raise NotRunnable(_HUB_FAILURES[key])
-    try:
-        return hf_hub_download(repo, filename)
-    except Exception as exc:  # network, missing repo or file, HTTP errors
-        why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}" if str(exc) else type(exc).__name__
-        _HUB_FAILURES[key] = _offline_message(repo, filename, cache, why)
-        raise NotRunnable(_HUB_FAILURES[key]) from None
-
-
 def resolve_checkpoint(source: str | os.PathLike) -> str:
     """Local path of a checkpoint given as a path, ``"hub"`` or ``"hf://OWNER/REPO[/FILE]"``.
 
@@ -106,7 +71,7 @@ def resolve_checkpoint(source: str | os.PathLike) -> str:
     source = str(source)
     hub = _hub_spec(source)
     if hub is not None:
-        return _hub_file(*hub)
+        return hub_file(*hub, model="mirepnet", label="MIRepNet")
     path = Path(source).expanduser()
     if not path.is_file():
         raise UserError(f"checkpoint file {path} does not exist; fix --checkpoint (a .pth file, "
@@ -120,7 +85,9 @@ def prefetch(source: str = "hub") -> str:
     if hub is None:
         return resolve_checkpoint(source)
     from huggingface_hub import hf_hub_download
+    from huggingface_hub.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()  # no retry chatter: a failure is one line
     try:
         return hf_hub_download(*hub)
     except Exception as exc:
@@ -185,6 +152,7 @@ class LoadPlan:
     loaded: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     new: list[str] = field(default_factory=list)
+    adapted: dict[str, str] = field(default_factory=dict)  # loaded after a documented change
 
     def skipped_by_reason(self) -> dict[str, int]:
         groups: dict[str, int] = {}
@@ -195,11 +163,13 @@ class LoadPlan:
     def summary(self) -> str:
         skipped = "; ".join(f"{n} {reason}" for reason, n in self.skipped_by_reason().items())
         new = ", ".join(self.new) or "nothing"
-        return (f"loaded {len(self.loaded)} tensors; skipped {skipped or 'nothing'}; "
+        adapted = "".join(f"; {k} {why}" for k, why in self.adapted.items())
+        return (f"loaded {len(self.loaded)} tensors{adapted}; skipped {skipped or 'nothing'}; "
                 f"initialised at random: {new}")
 
     def to_dict(self) -> dict:
-        return {"loaded": len(self.loaded), "skipped": self.skipped_by_reason(), "new": self.new}
+        out = {"loaded": len(self.loaded), "skipped": self.skipped_by_reason(), "new": self.new}
+        return out | ({"adapted": dict(self.adapted)} if self.adapted else {})
 
 
 def plan_load(state: dict, expected: dict[str, tuple[int, ...]], *, name: str = "checkpoint",

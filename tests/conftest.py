@@ -100,7 +100,11 @@ def mirepnet_checkpoint(tmp_path_factory):
 
 @pytest.fixture
 def hub_cache(tmp_path, monkeypatch):
-    """A private, offline Hugging Face cache; ``put(state_or_bytes)`` stores MIRepNet.pth in it."""
+    """A private, offline Hugging Face cache.
+
+    ``put(src_path, repo="starself/MIRepNet", filename=None)`` stores a file in it as
+    huggingface_hub's snapshot layout would (a folder ``src_path`` stores all its files).
+    """
     import huggingface_hub.constants as hf_constants
 
     cache = tmp_path / "hf_cache"
@@ -108,14 +112,64 @@ def hub_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(cache))
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
 
-    def put(src_path):
+    def put(src_path, repo: str = "starself/MIRepNet", filename: str | None = None):
+        src_path = Path(src_path)
         commit = "0123456789abcdef0123456789abcdef01234567"
-        repo = cache / "models--starself--MIRepNet"
-        (repo / "refs").mkdir(parents=True, exist_ok=True)
-        (repo / "refs" / "main").write_text(commit)
-        snap = repo / "snapshots" / commit
+        folder = cache / ("models--" + repo.replace("/", "--"))
+        (folder / "refs").mkdir(parents=True, exist_ok=True)
+        (folder / "refs" / "main").write_text(commit)
+        snap = folder / "snapshots" / commit
         snap.mkdir(parents=True, exist_ok=True)
-        (snap / "MIRepNet.pth").write_bytes(Path(src_path).read_bytes())
-        return snap / "MIRepNet.pth"
+        files = sorted(src_path.iterdir()) if src_path.is_dir() else [src_path]
+        for f in files:
+            (snap / (filename or f.name)).write_bytes(f.read_bytes())
+        return snap if src_path.is_dir() else snap / (filename or src_path.name)
 
     return put
+
+
+# Small published-layout weights of the braindecode foundation models: the base class at
+# its pretraining montage and rate, a longer pretraining window than the suite's trials,
+# 4 classes, and a reduced depth/width (recorded in config.json, which the loader follows).
+FOUNDATION_TEST_ARCH = {
+    "biot": ("BIOT", 200.0, 2000, dict(embed_dim=32, num_heads=2, num_layers=1)),
+    "bendr": ("BENDR", 256.0, 15360, dict(encoder_h=32, contextualizer_hidden=64,
+                                          transformer_layers=1, transformer_heads=2)),
+    "labram": ("Labram", 200.0, 3000, dict(num_layers=1)),
+    "cbramod": ("CBraMod", 200.0, 6000, dict(n_layer=1, dim_feedforward=64)),
+    "eegpt": ("EEGPT", 256.0, 1024, dict(depth=1, embed_dim=64, num_heads=2)),
+}
+
+
+def write_foundation_weights(folder, name: str, seed: int = 0):
+    """``save_pretrained`` output of model ``name``'s backbone, as published on the Hub."""
+    import braindecode.models as bm
+    import mne
+    import torch
+
+    from models.foundation import FOUNDATION
+
+    mne.set_log_level("ERROR")
+    base, sfreq, n_times, arch = FOUNDATION_TEST_ARCH[name]
+    target = getattr(bm, FOUNDATION[name][0])
+    signal = dict(n_outputs=4, n_times=n_times, sfreq=sfreq, n_chans=19)
+    if hasattr(target, "_TARGET_CHS_INFO"):
+        signal |= dict(chs_info=target._TARGET_CHS_INFO, n_chans=len(target._TARGET_CHS_INFO))
+    torch.manual_seed(seed)
+    model = getattr(bm, base)(**signal, **arch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.save_pretrained(folder)
+    (Path(folder) / "pytorch_model.bin").unlink(missing_ok=True)  # the Hub repos hold safetensors
+    return model
+
+
+@pytest.fixture(scope="session")
+def foundation_weights(tmp_path_factory):
+    """``name -> folder`` of test weights for every braindecode foundation model."""
+    root = tmp_path_factory.mktemp("foundation_weights")
+    folders = {}
+    for name in FOUNDATION_TEST_ARCH:
+        write_foundation_weights(root / name, name)
+        folders[name] = str(root / name)
+    return folders

@@ -9,6 +9,7 @@ from benchmark.preprocessing.template import (
     RELEASE_2D_POSITIONS,
     TEMPLATE_CHANNELS,
     ChannelTemplate,
+    chs_info,
     normalise_channel_name,
     template_matrix,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "RELEASE_2D_POSITIONS",
     "apply_preprocessing",
     "check_trials",
+    "chs_info",
     "digest",
     "inv_sqrtm",
     "normalise_channel_name",

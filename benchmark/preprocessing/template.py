@@ -34,6 +34,7 @@ __all__ = [
     "TEMPLATE_CHANNELS",
     "RELEASE_2D_POSITIONS",
     "ChannelTemplate",
+    "chs_info",
     "normalise_channel_name",
     "template_matrix",
 ]
@@ -66,6 +67,19 @@ RELEASE_2D_POSITIONS: dict[str, tuple[float, float]] = {
 _ALIASES = {"T3": "T7", "T4": "T8", "T5": "P7", "T6": "P8"}
 
 METHODS = ("idw", "spline")
+
+
+def chs_info(ch_names: Sequence[str]) -> list[dict]:
+    """braindecode's ``chs_info`` (MNE channel dicts with standard 10-05 positions).
+
+    Models that project a montage onto their own channels (braindecode's
+    ``Interpolated*``) read the positions from it.
+    """
+    import mne
+
+    info = mne.create_info(list(ch_names), sfreq=1.0, ch_types="eeg")
+    info.set_montage("standard_1005", match_case=False, on_missing="ignore", verbose="error")
+    return [dict(ch) for ch in info["chs"]]
 
 
 def normalise_channel_name(name: str) -> str:

@@ -1,0 +1,107 @@
+"""General EEG foundation models from braindecode, pretrained and from scratch.
+
+Each model has two registry entries: ``NAME`` with the weights braindecode publishes on
+the Hugging Face Hub (checked loading, see :mod:`models._braindecode_hub`; not runnable,
+with the reason, when they cannot be had — never random weights under this name) and
+``NAME_scratch``, the same network from random weights.
+
+Channel handling: these models get the shared preprocessing (EA, 45-channel template) and
+braindecode's ``Interpolated*`` variant projects the template channels onto the montage
+the model was pretrained on (MNE spherical splines on standard positions); CBraMod accepts
+any channel set and reads the 45 template channels directly.  Sampling rate: input is
+resampled from the shared 250 Hz to the model's native rate (200 or 256 Hz).
+
+References
+----------
+* BIOT: Yang, Westover, Sun, NeurIPS 2023.
+* BENDR: Kostas, Aroca-Ouellette, Rudzicz, Front. Hum. Neurosci. 15, 2021.
+* LaBraM: Jiang, Zhao, Lu, ICLR 2024.
+* CBraMod: Wang et al., ICLR 2025.
+* EEGPT: Wang et al., NeurIPS 2024.
+"""
+
+from __future__ import annotations
+
+from benchmark.errors import NotRunnable
+from models._deep import braindecode_classifier
+from models.registry import register_model
+
+# name -> (backbone class, Hub repository, native rate, paper, extra tags)
+FOUNDATION: dict[str, tuple] = {
+    "biot": ("InterpolatedBIOT", "braindecode/biot-pretrained-six-datasets-18chs", 200.0,
+             "Yang et al., NeurIPS 2023", ()),
+    "bendr": ("InterpolatedBENDR", "braindecode/braindecode-bendr", 256.0,
+              "Kostas et al., Front. Hum. Neurosci. 15, 2021", ()),
+    "labram": ("InterpolatedLaBraM", "braindecode/labram-pretrained", 200.0,
+               "Jiang et al., ICLR 2024", ()),
+    "cbramod": ("CBraMod", "braindecode/cbramod-pretrained", 200.0, "Wang et al., ICLR 2025", ()),
+    "eegpt": ("InterpolatedEEGPT", "braindecode/eegpt-pretrained", 256.0,
+              "Wang et al., NeurIPS 2024", ()),
+}
+
+
+def _check_signal(name: str, backbone: str, n_chans: int, chs_info) -> None:
+    """Not runnable on signals the channel interpolation cannot map."""
+    if chs_info is None and backbone.startswith("Interpolated"):
+        raise NotRunnable(f"{name} maps channels onto its pretraining montage by position and "
+                          "needs chs_info (channel names and positions); pass chs_info, or run "
+                          "it through the suite, which always does")
+    if backbone.startswith("Interpolated") and n_chans < 4:
+        raise NotRunnable(f"{name} interpolates onto its pretraining montage with spherical "
+                          f"splines, which need at least 4 channels (got {n_chans}); keep the "
+                          "shared 45-channel template")
+
+
+def _build(name: str, backbone: str, native_sfreq: float, weights, *, n_chans, n_outputs,
+           n_times, sfreq, chs_info, max_epochs, batch_size, lr, weight_decay, optimizer, device):
+    from models._braindecode_hub import ResampledBackbone
+
+    return braindecode_classifier(
+        ResampledBackbone, n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq,
+        chs_info=chs_info, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
+        weight_decay=weight_decay, optimizer=optimizer, device=device, init_weights=weights,
+        module_kwargs={"backbone": backbone, "native_sfreq": native_sfreq,
+                       "architecture": weights.architecture if weights is not None else {}})
+
+
+def _make_factories(name: str, backbone: str, repo: str, native_sfreq: float):
+    """The pretrained factory (takes ``checkpoint``) and the scratch one (does not)."""
+
+    def pretrained(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
+                   checkpoint: str = "hub", max_epochs: int = 10, batch_size: int = 8,
+                   lr: float = 1e-3, weight_decay: float = 1e-6, optimizer: str = "adam",
+                   device: str | None = None):
+        from models._braindecode_hub import BraindecodeHubWeights
+
+        _check_signal(name, backbone, n_chans, chs_info)
+        weights = BraindecodeHubWeights.from_source(checkpoint, default_repo=repo, model=name,
+                                                    label=name)
+        return _build(name, backbone, native_sfreq, weights, n_chans=n_chans,
+                      n_outputs=n_outputs, n_times=n_times, sfreq=sfreq, chs_info=chs_info,
+                      max_epochs=max_epochs, batch_size=batch_size, lr=lr,
+                      weight_decay=weight_decay, optimizer=optimizer, device=device)
+
+    def scratch(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
+                max_epochs: int = 10, batch_size: int = 8, lr: float = 1e-3,
+                weight_decay: float = 1e-6, optimizer: str = "adam", device: str | None = None):
+        _check_signal(name, backbone, n_chans, chs_info)
+        return _build(name, backbone, native_sfreq, None, n_chans=n_chans, n_outputs=n_outputs,
+                      n_times=n_times, sfreq=sfreq, chs_info=chs_info, max_epochs=max_epochs,
+                      batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                      optimizer=optimizer, device=device)
+
+    for factory, full, doc in (
+            (pretrained, name, f"braindecode's {backbone} with the published weights ({repo}), "
+                               f"fed at {native_sfreq:g} Hz"),
+            (scratch, f"{name}_scratch", f"braindecode's {backbone} from random weights (no "
+                                         f"pretraining), fed at {native_sfreq:g} Hz")):
+        factory.__name__ = factory.__qualname__ = full
+        factory.__doc__ = doc
+    return pretrained, scratch
+
+
+for _name, (_backbone, _repo, _sfreq, _paper, _tags) in FOUNDATION.items():
+    _pre, _scr = _make_factories(_name, _backbone, _repo, _sfreq)
+    register_model(_pre, tags=("foundation", "deep", "heavy", *_tags), paper=_paper,
+                   pretrained=f"hf://{_repo}")
+    register_model(_scr, tags=("foundation", "deep", "heavy", *_tags), paper=_paper)
