@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "comma separated (default: default)")
     run.add_argument("--datasets", default="demo",
                      help="suite (demo, five, pretrain7), names or globs (default: demo)")
-    run.add_argument("--protocol", default="paper", help="evaluation protocol (default: paper)")
+    run.add_argument("--protocol", default="paper",
+                     help="evaluation protocol: paper (30 %% / 70 %% split) or fewshot (learning "
+                          "curves over --shots); default: paper")
     run.add_argument("--seeds", default="0", help="seeds, e.g. 0,1,2 (default: 0)")
     run.add_argument("--subjects", default=None, help="subjects, e.g. 1,2 or 1-5 (default: all)")
     run.add_argument("--out", default=None,
@@ -63,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="channel-template method for models that use it (default: idw)")
     run.add_argument("--train-size", type=float, default=0.3,
                      help="calibration share of the paper protocol (default: 0.3)")
+    run.add_argument("--shots", default=None,
+                     help="fewshot protocol: calibration trials per class, e.g. 1,2,5,10 "
+                          "(default: 1,2,5,10,20,30, capped by what a subject has)")
     run.add_argument("--stratify", action="store_true",
                      help="stratify the paper protocol's split by class (the release does not)")
     run.add_argument("--retry-failed", action="store_true",
@@ -160,7 +165,12 @@ def _cmd_run(args) -> int:
                                   args.checkpoint)
     if not 0.0 < args.train_size < 1.0:
         raise UserError(f"--train-size must be between 0 and 1, got {args.train_size}")
-    protocol = get_protocol(args.protocol, train_size=args.train_size, stratify=args.stratify)
+    shots = tuple(parse_int_list(args.shots, "shot")) if args.shots else None
+    protocol = get_protocol(args.protocol, train_size=args.train_size, stratify=args.stratify,
+                            shots=shots)
+    if shots and not hasattr(protocol, "shots"):
+        raise UserError(f"--shots applies to the fewshot protocol, not {protocol.name!r}; add "
+                        "--protocol fewshot or drop --shots")
     seeds = parse_int_list(args.seeds, "seed")
     subjects = parse_int_list(args.subjects, "subject") if args.subjects else None
     out = args.out or _default_out(args.datasets, args.protocol)

@@ -149,43 +149,31 @@ def _run_subject(cfg, store, data: SubjectData, spec, units, pre_of, versions, s
     folds_of: dict[int, list] = {}
     for seed, pipe, key, uid in units:
         label = f"{spec.name} s{data.subject} seed{seed} {pipe.name}"
-        rows = []
+        rows, errors = [], []
         try:
             if seed not in folds_of:
                 folds_of[seed] = list(cfg.protocol.split(y_all, seed))
-            pre = pre_of[pipe.name]
             for fold in folds_of[seed]:
-                pkey = (seed, fold.fold, pre.alignment, pre.template)
-                if pkey not in prepared:
-                    Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre)
-                    Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre)
-                    prepared[pkey] = (Xtr, Xte, names)
-                Xtr, Xte, names = prepared[pkey]
-                ytr, yte = y_all[fold.train], y_all[fold.test]
-                seed_everything(seed)
-                model = pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes),
-                                   n_times=Xtr.shape[2], sfreq=data.sfreq,
-                                   chs_info=chs_info(names))
-                _set_random_state(model, seed)
-                seed_everything(seed)  # again: building may have imported torch
-                t0 = time.perf_counter()
-                model.fit(Xtr, ytr)
-                t1 = time.perf_counter()
-                pred = np.asarray(model.predict(Xte))
-                t2 = time.perf_counter()
-                score = float(np.mean(pred == yte))
-                if not np.isfinite(score):
-                    raise FloatingPointError("score is not finite")
-                rows.append(_row(key, pipe, cfg, versions, status="ok", fold=fold.fold,
-                                 shots=fold.shots, score=score, n_train=len(ytr), n_test=len(yte),
-                                 n_classes=len(classes), n_chans=Xtr.shape[1],
-                                 fit_time=t1 - t0, predict_time=t2 - t1, pre=pre,
-                                 model_info=_model_info(model)))
-            store.write(uid, "ok", rows)
+                try:
+                    rows.append(_run_fold(cfg, data, fold, pipe, pre_of[pipe.name], key, seed,
+                                          classes, y_all, prepared, versions))
+                except (KeyboardInterrupt, SystemExit, UserError, NotRunnable):
+                    raise
+                except Exception as exc:  # this fold fails; the unit's other folds go on
+                    reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                    errors.append(traceback.format_exc())
+                    rows.append(_row(key, pipe, cfg, versions, status="failed", error=reason,
+                                     fold=fold.fold, shots=fold.shots))
+            ok = [r for r in rows if r["status"] == "ok"]
+            if not ok:
+                raise _UnitFailed(rows[0]["error"] if rows else "no folds", "\n".join(errors))
+            store.write(uid, "ok", rows, "\n".join(errors))
             summary.done += 1
-            mean = np.mean([r["score"] for r in rows])
-            log(f"[{summary.done + summary.skipped}] {label}: accuracy {mean:.3f} "
-                f"(fit {sum(r['fit_time'] for r in rows):.1f} s)")
+            mean = np.mean([r["score"] for r in ok])
+            shots = f", {len(ok)} shot levels" if len(ok) > 1 else ""
+            failed = f", {len(rows) - len(ok)} fold(s) failed" if len(ok) < len(rows) else ""
+            log(f"[{summary.done + summary.skipped}] {label}: accuracy {mean:.3f}{shots}{failed} "
+                f"(fit {sum(r['fit_time'] for r in ok):.1f} s)")
         except NotRunnable as exc:
             store.write(uid, "not_runnable", [_row(key, pipe, cfg, versions, status="not_runnable",
                                                    error=str(exc))], str(exc))
@@ -196,11 +184,47 @@ def _run_subject(cfg, store, data: SubjectData, spec, units, pre_of, versions, s
         except (KeyboardInterrupt, SystemExit, UserError):
             raise  # a user mistake (e.g. a wrong checkpoint file) stops the run with one line
         except Exception as exc:  # a failing model must not stop the grid
-            reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-            store.write(uid, "failed", [_row(key, pipe, cfg, versions, status="failed",
-                                             error=reason)], traceback.format_exc())
+            if isinstance(exc, _UnitFailed):
+                reason, details = exc.args
+            else:
+                reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                details = traceback.format_exc()
+            store.write(uid, "failed", rows or [_row(key, pipe, cfg, versions, status="failed",
+                                                     error=reason)], details)
             summary.failed.append(f"{label}: {reason}")
             log(f"failed: {label}: {reason}")
+
+
+class _UnitFailed(Exception):
+    """Every fold of a unit failed: ``args = (first reason, tracebacks)``."""
+
+
+def _run_fold(cfg, data, fold, pipe, pre, key, seed, classes, y_all, prepared, versions) -> dict:
+    """Calibrate on ``fold.train``, score on ``fold.test``; the result row."""
+    pkey = (seed, fold.fold, pre.alignment, pre.template)
+    if pkey not in prepared:
+        Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre)
+        Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre)
+        prepared[pkey] = (Xtr, Xte, names)
+    Xtr, Xte, names = prepared[pkey]
+    ytr, yte = y_all[fold.train], y_all[fold.test]
+    seed_everything(seed)
+    model = pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes), n_times=Xtr.shape[2],
+                       sfreq=data.sfreq, chs_info=chs_info(names))
+    _set_random_state(model, seed)
+    seed_everything(seed)  # again: building may have imported torch
+    t0 = time.perf_counter()
+    model.fit(Xtr, ytr)
+    t1 = time.perf_counter()
+    pred = np.asarray(model.predict(Xte))
+    t2 = time.perf_counter()
+    score = float(np.mean(pred == yte))
+    if not np.isfinite(score):
+        raise FloatingPointError("score is not finite")
+    return _row(key, pipe, cfg, versions, status="ok", fold=fold.fold, shots=fold.shots,
+                score=score, n_train=len(ytr), n_test=len(yte), n_classes=len(classes),
+                n_chans=Xtr.shape[1], fit_time=t1 - t0, predict_time=t2 - t1, pre=pre,
+                model_info=_model_info(model))
 
 
 def _model_info(model) -> str:

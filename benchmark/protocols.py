@@ -14,7 +14,7 @@ import numpy as np
 from benchmark.datasets.loading import SubjectData
 from benchmark.errors import NotRunnable, UserError
 
-__all__ = ["PaperSplit", "PROTOCOLS", "get_protocol", "Fold"]
+__all__ = ["PaperSplit", "FewShotSplit", "PROTOCOLS", "get_protocol", "Fold"]
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,77 @@ class PaperSplit:
         yield Fold(train=np.sort(train), test=np.sort(test), fold=0, shots=None)
 
 
-PROTOCOLS = {"paper": PaperSplit}
+@dataclass(frozen=True)
+class FewShotSplit:
+    """Within-subject learning curves: ``k`` calibration trials per class, fixed test part.
+
+    Per subject and seed: a stratified ``test_size`` share of each class is held out once
+    and scores every ``k``; the remaining trials of each class are shuffled and the first
+    ``k`` of each class calibrate (so the calibration sets are nested: the trials of
+    ``k = 2`` include those of ``k = 1``).  Values of ``k`` larger than the smallest
+    class's remaining trials are dropped; alignment is fitted on each part separately
+    (done by the engine), as in :class:`PaperSplit`.
+
+    Parameters
+    ----------
+    shots : tuple of int
+        Calibration trials per class (default 1, 2, 5, 10, 20, 30).
+    test_size : float
+        Share of each class held out for testing.
+    """
+
+    shots: tuple[int, ...] = (1, 2, 5, 10, 20, 30)
+    test_size: float = 0.5
+    name: str = "fewshot"
+    version: str = "1"
+
+    def __post_init__(self):
+        shots = tuple(sorted({int(k) for k in self.shots}))
+        if not shots or shots[0] < 1:
+            raise UserError(f"--shots must be positive integers, got {self.shots}")
+        if not 0.0 < self.test_size < 1.0:
+            raise UserError(f"the few-shot test share must be between 0 and 1, got {self.test_size}")
+        object.__setattr__(self, "shots", shots)
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"shots": list(self.shots)}
+
+    select = PaperSplit.select
+
+    def split(self, y: np.ndarray, seed: int) -> Iterator[Fold]:
+        """Yield one fold per usable ``k`` (``fold`` is its index), all on the same test set."""
+        y = np.asarray(y)
+        rng = np.random.default_rng(seed)
+        classes = np.unique(y)
+        test, pools = [], []
+        for c in classes:
+            idx = rng.permutation(np.flatnonzero(y == c))
+            n_test = max(1, int(np.ceil(self.test_size * len(idx))))
+            test.append(idx[:n_test])
+            pools.append(idx[n_test:])
+        available = min(len(p) for p in pools)
+        usable = [k for k in self.shots if k <= available]
+        if not usable:
+            raise NotRunnable(
+                f"after holding out {self.test_size:.0%} for testing, the smallest class has "
+                f"{available} calibration trial(s), fewer than the smallest --shots "
+                f"{self.shots[0]}; ask for fewer shots or a smaller test share")
+        test_idx = np.sort(np.concatenate(test))
+        for i, k in enumerate(usable):
+            train = np.sort(np.concatenate([p[:k] for p in pools]))
+            yield Fold(train=train, test=test_idx, fold=i, shots=k)
 
 
-def get_protocol(name: str, **kwargs) -> PaperSplit:
-    """A protocol by name, with "did you mean" on failure."""
+PROTOCOLS = {"paper": PaperSplit, "fewshot": FewShotSplit}
+
+
+def get_protocol(name: str, **kwargs):
+    """A protocol by name, with "did you mean" on failure; ``kwargs`` it does not take are
+    ignored (the CLI passes every protocol option)."""
+    import inspect
+
     try:
-        return PROTOCOLS[name](**kwargs)
+        cls = PROTOCOLS[name]
     except KeyError:
         import difflib
 
@@ -110,3 +174,5 @@ def get_protocol(name: str, **kwargs) -> PaperSplit:
         raise UserError(
             f"unknown protocol {name!r}: {hint}available: {', '.join(PROTOCOLS)}"
         ) from None
+    accepted = inspect.signature(cls).parameters
+    return cls(**{k: v for k, v in kwargs.items() if k in accepted and v is not None})

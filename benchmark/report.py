@@ -9,7 +9,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 
-__all__ = ["main_table", "format_main_table", "write_report"]
+__all__ = ["main_table", "format_main_table", "learning_curve_table", "write_report"]
 
 STATUS_CELL = {"not_runnable": "n/r", "failed": "failed"}
 
@@ -37,6 +37,75 @@ def main_table(df: pd.DataFrame) -> pd.DataFrame:
     )
     table["chance"] = 1.0 / table["n_classes"].astype(float)
     return table.drop(columns="n_classes")
+
+
+def _largest_shots(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the paper-style protocols, and of few-shot runs only the largest ``k`` per dataset."""
+    shots = pd.to_numeric(df["shots"], errors="coerce")
+    if shots.isna().all():
+        return df
+    top = shots.groupby(df["dataset"]).transform("max")
+    return df[shots.isna() | (shots == top)]
+
+
+def learning_curve_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Few-shot accuracy per (dataset, model, shots): mean and std over subjects.
+
+    A subject's score at ``k`` is averaged over seeds first.  Empty when the results
+    hold no few-shot rows.
+    """
+    ok = df[(df["status"] == "ok")].copy()
+    ok["shots"] = pd.to_numeric(ok["shots"], errors="coerce")
+    ok = ok[ok["shots"].notna()]
+    cols = ["dataset", "model", "shots", "mean", "std", "n_subjects", "n_seeds"]
+    if ok.empty:
+        return pd.DataFrame(columns=cols)
+    ok["score"] = ok["score"].astype(float)
+    ok["shots"] = ok["shots"].astype(int)
+    per_subject = ok.groupby(["dataset", "model", "shots", "subject"], as_index=False).agg(
+        score=("score", "mean"), n_seeds=("seed", "nunique"))
+    table = per_subject.groupby(["dataset", "model", "shots"], as_index=False).agg(
+        mean=("score", "mean"),
+        std=("score", lambda x: float(np.std(x, ddof=1)) if len(x) > 1 else 0.0),
+        n_subjects=("subject", "nunique"), n_seeds=("n_seeds", "max"))
+    return table[cols]
+
+
+def _curve_figure(df: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ok = df[df["status"] == "ok"].copy()
+    ok["shots"] = pd.to_numeric(ok["shots"], errors="coerce")
+    ok = ok[ok["shots"].notna()]
+    ok["accuracy (%)"] = 100 * ok["score"].astype(float)
+    ok["trials per class"] = ok["shots"].astype(int)
+    per_subject = ok.groupby(["dataset", "model", "trials per class", "subject"],
+                             as_index=False)["accuracy (%)"].mean()
+    datasets = sorted(per_subject["dataset"].unique())
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 4), squeeze=False,
+                             sharey=True)
+    for ax, d in zip(axes[0], datasets):
+        sub = per_subject[per_subject["dataset"] == d]
+        sns.lineplot(data=sub, x="trials per class", y="accuracy (%)", hue="model",
+                     hue_order=sorted(per_subject["model"].unique()), marker="o",
+                     errorbar=("ci", 95), ax=ax, legend=ax is axes[0][-1])
+        ax.set_xscale("log")
+        ks = sorted(sub["trials per class"].unique())
+        ax.set_xticks(ks, [str(k) for k in ks])
+        ax.set_title(d, fontsize=10)
+        ax.set_ylim(0, 100)
+    handles = axes[0][-1].get_legend()
+    if handles is not None:
+        axes[0][-1].legend(title="model", fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    fig.suptitle("Learning curves: accuracy vs calibration trials per class (mean over "
+                 "subjects, 95 % CI band)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def format_main_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -103,7 +172,7 @@ def write_report(results_dir: str | Path, df: pd.DataFrame) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot write the report to {out} ({exc.strerror}); pass a writable folder")
-    table = main_table(df)
+    table = main_table(_largest_shots(df))
     grid = format_main_table(table)
     table.to_csv(out / "main_table.csv", index=False)
     problems = df[df["status"] != "ok"]
@@ -114,12 +183,26 @@ def write_report(results_dir: str | Path, df: pd.DataFrame) -> Path:
     text = "# Accuracy (%), mean ± std over subjects\n\n"
     text += _markdown(grid) if not grid.empty else "No finished units.\n"
     if not problems.empty:
-        text += ("\n## Units that did not run\n\n(n/r: not runnable here; failed: an error "
+        text += ("\n## Units and folds that did not run\n\n(n/r: not runnable here; failed: an error "
                  "during the unit)\n\n")
         grouped = problems.groupby(["model", "status", "error"], dropna=False)["dataset"]
         for (m, st, err), datasets in grouped:
             names = ", ".join(sorted(set(datasets)))
-            text += f"- {m}: {st} on {len(datasets)} unit(s) ({names}): {err}\n"
+            text += f"- {m}: {st} in {len(datasets)} result row(s) ({names}): {err}\n"
+    curves = learning_curve_table(df)
+    if not curves.empty:
+        curves.to_csv(out / "learning_curves.csv", index=False)
+        cells = curves.assign(cell=[f"{100 * m:.1f} ± {100 * s:.1f}"
+                                    for m, s in zip(curves["mean"], curves["std"])])
+        lc = cells.pivot(index=["dataset", "shots"], columns="model", values="cell").fillna("—")
+        lc.index = [f"{d}, k={k}" for d, k in lc.index]
+        (out / "learning_curves.md").write_text(
+            "# Few-shot accuracy (%), mean ± std over subjects, by calibration trials per class\n\n"
+            + _markdown(lc))
+        _curve_figure(df, out / "learning_curves.png")
+        text = text.replace("# Accuracy (%), mean ± std over subjects\n",
+                            "# Accuracy (%), mean ± std over subjects\n\nFew-shot runs: the "
+                            "largest k per dataset; every k is in learning_curves.md.\n", 1)
     (out / "main_table.md").write_text(text)
     if not table.empty:
         _figure(df, table, out / "accuracy.png")

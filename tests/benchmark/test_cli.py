@@ -77,3 +77,27 @@ def test_download_offline_says_what_failed(tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert "SynAlexMI: synthetic, nothing to download" in captured.out
     assert "BNCI2014004: download failed" in captured.err and str(tmp_path) in captured.err
+
+
+def test_fewshot_run_and_learning_curves(tmp_path, capsys):
+    out = tmp_path / "fs"
+    argv = ["run", "--protocol", "fewshot", "--shots", "1,5,10", "--datasets", "SynBNCI2014004",
+            "--subjects", "1,2", "--models", "csp_lda,mdm", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    df = pd.read_csv(out / "results.csv")
+    assert set(df["protocol"]) == {"fewshot"} and sorted(df["shots"].unique()) == [1, 5, 10]
+    ok = df[df["status"] == "ok"]
+    # every model sees the same trials: same calibration/test sizes per (subject, k)
+    sizes = ok.groupby(["subject", "shots", "model"])[["n_train", "n_test"]].first().unstack("model")
+    assert (sizes["n_train"]["mdm"] == sizes["n_train"]["mdm"].index.get_level_values(1) * 2).all()
+    # CSP cannot fit one trial per class: that fold fails, the others of the unit are kept
+    csp = df[df["model"] == "csp_lda"].set_index(["subject", "shots"])["status"]
+    assert (csp.xs(1, level="shots") == "failed").all() and (csp.xs(10, level="shots") == "ok").all()
+    assert main(["report", str(out)]) == 0
+    report = out / "report"
+    assert (report / "learning_curves.png").stat().st_size > 10_000
+    text = (report / "learning_curves.md").read_text()
+    assert "SynBNCI2014004, k=1" in text and "SynBNCI2014004, k=10" in text
+    assert "largest k per dataset" in (report / "main_table.md").read_text()
+    assert main(argv[:1] + ["--shots", "2"] + argv[5:]) == 2
+    assert "--shots applies to the fewshot protocol" in capsys.readouterr().err

@@ -123,7 +123,7 @@ def test_cli_runs_a_foundation_model_from_a_folder_and_reports_missing_ones(
     header, _, row = text.split("\n")[2:5]
     cells = dict(zip(header.strip("|").split("|"), row.strip("|").split("|")))
     assert cells[" biot_quick "] == " n/r " and cells[" cbramod_quick "].strip()[0].isdigit()
-    assert "- biot_quick: not_runnable on 1 unit(s) (SynBNCI2014004): biot weights unavailable" in text
+    assert "- biot_quick: not_runnable in 1 result row(s) (SynBNCI2014004): biot weights unavailable" in text
 
 
 def test_download_lists_every_model_with_weights(capsys, hub_cache):
