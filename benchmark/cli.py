@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="write tables and figures of a results folder")
     rep.add_argument("results", help="a results folder (or its results.csv)")
+    rep.add_argument("--reference", default="mirepnet",
+                     help="model every other is tested against (default: mirepnet; the best on "
+                          "average when it has no results)")
     rep.add_argument("--model-sizes", action="store_true",
                      help="also write report/model_sizes.{md,csv}: parameters per model and dataset")
 
@@ -352,7 +355,7 @@ def _cmd_report(args) -> int:
     path = Path(args.results)
     df = read_results(path)
     root = path.parent if path.is_file() else path
-    out = write_report(root, df)
+    out = write_report(root, df, reference=args.reference)
     grid = format_main_table(main_table(df))
     print(grid.to_string() if not grid.empty else "(no finished units)")
     if args.model_sizes:

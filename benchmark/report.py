@@ -128,7 +128,7 @@ def format_main_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _markdown(grid: pd.DataFrame) -> str:
-    header = ["dataset"] + list(grid.columns)
+    header = [grid.index.name or "dataset"] + [str(c) for c in grid.columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for idx, row in grid.iterrows():
         lines.append("| " + " | ".join([str(idx)] + [str(v) for v in row]) + " |")
@@ -165,8 +165,8 @@ def _figure(df: pd.DataFrame, table: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(results_dir: str | Path, df: pd.DataFrame) -> Path:
-    """Write ``DIR/report/``: main table (Markdown, CSV), failures and one figure."""
+def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mirepnet") -> Path:
+    """Write ``DIR/report/``: main table (Markdown, CSV), failures, statistics, figures."""
     out = Path(results_dir) / "report"
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -204,6 +204,37 @@ def write_report(results_dir: str | Path, df: pd.DataFrame) -> Path:
                             "# Accuracy (%), mean ± std over subjects\n\nFew-shot runs: the "
                             "largest k per dataset; every k is in learning_curves.md.\n", 1)
     (out / "main_table.md").write_text(text)
+    _write_statistics(df, out, reference)
     if not table.empty:
         _figure(df, table, out / "accuracy.png")
     return out
+
+
+def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> None:
+    """``statistics.md``/``.csv``: paired tests against the reference, and average ranks."""
+    from benchmark.statistics import average_ranks, compare_to_reference
+
+    if (df["status"] == "ok").sum() == 0:
+        return
+    table, note = compare_to_reference(df, reference)
+    table.to_csv(out / "statistics.csv", index=False)
+    text = f"# Paired comparisons over subjects\n\n{note}.\n\n"
+    if table.empty:
+        text += "No dataset has two or more subjects finished by the reference and a model.\n"
+    else:
+        shown = pd.DataFrame({
+            "dataset": table["dataset"], "model": table["model"], "subjects": table["n_subjects"],
+            "reference": table["reference_mean"].map("{:.1f}".format),
+            "model acc.": table["model_mean"].map("{:.1f}".format),
+            "difference": table["difference"].map(lambda v: f"{round(v, 1) + 0.0:+.1f}"),
+            "SMD": table["smd"].map(lambda v: f"{round(v, 2) + 0.0:+.2f}"),
+            "p (ref. better)": table["p_reference_better"].map("{:.3g}".format),
+            "p (model better)": table["p_model_better"].map("{:.3g}".format),
+            "test": table["test"]}).set_index("dataset")
+        text += _markdown(shown)
+    ranks = average_ranks(df).round(2)
+    ranks["datasets"] = ranks["datasets"].astype(int).astype(str)
+    ranks.index.name, ranks.columns.name = "model", None
+    text += "\n# Average rank over datasets (1 = best mean accuracy)\n\n"
+    text += _markdown(ranks)
+    (out / "statistics.md").write_text(text)

@@ -99,5 +99,7 @@ def test_fewshot_run_and_learning_curves(tmp_path, capsys):
     text = (report / "learning_curves.md").read_text()
     assert "SynBNCI2014004, k=1" in text and "SynBNCI2014004, k=10" in text
     assert "largest k per dataset" in (report / "main_table.md").read_text()
+    stats = (report / "statistics.md").read_text()  # mirepnet absent: the best model is the reference
+    assert "because mirepnet has no finished units" in stats and "Average rank" in stats
     assert main(argv[:1] + ["--shots", "2"] + argv[5:]) == 2
     assert "--shots applies to the fewshot protocol" in capsys.readouterr().err
