@@ -54,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--datasets", default="demo",
                      help="suite (demo, five, pretrain7), names or globs (default: demo)")
     run.add_argument("--protocol", default="paper",
-                     help="evaluation protocol: paper (30 %% / 70 %% split) or fewshot (learning "
-                          "curves over --shots); default: paper")
+                     help="evaluation protocol: paper (30 %% / 70 %% split), fewshot (learning "
+                          "curves over --shots), loso (leave one subject out, optionally with "
+                          "--shots target trials), cross-session; default: paper")
     run.add_argument("--seeds", default="0", help="seeds, e.g. 0,1,2 (default: 0)")
     run.add_argument("--subjects", default=None, help="subjects, e.g. 1,2 or 1-5 (default: all)")
     run.add_argument("--out", default=None,
@@ -66,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--train-size", type=float, default=0.3,
                      help="calibration share of the paper protocol (default: 0.3)")
     run.add_argument("--shots", default=None,
-                     help="fewshot protocol: calibration trials per class, e.g. 1,2,5,10 "
-                          "(default: 1,2,5,10,20,30, capped by what a subject has)")
+                     help="fewshot: calibration trials per class, e.g. 1,2,5,10 (default: "
+                          "1,2,5,10,20,30, capped by what a subject has); loso: labelled target "
+                          "trials per class added to training (default: none)")
     run.add_argument("--stratify", action="store_true",
                      help="stratify the paper protocol's split by class (the release does not)")
     run.add_argument("--retry-failed", action="store_true",
@@ -93,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="model every other is tested against (default: mirepnet; the best on "
                           "average when it has no results)")
     rep.add_argument("--model-sizes", action="store_true",
-                     help="also write report/model_sizes.{md,csv}: parameters per model and dataset")
+                     help="count parameters by building every model's network for the datasets' "
+                          "shapes (also models that did not run) instead of reading the rows")
 
     perf = sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
     perf.add_argument("what", nargs="?", choices=["preprocessing", "mirepnet", "zoo", "all"],
@@ -160,7 +163,7 @@ def _cmd_run(args) -> int:
     from benchmark.engine import RunConfig, run_benchmark
     from benchmark.pipelines import discover_pipelines, select_pipelines
     from benchmark.protocols import get_protocol
-    from benchmark.report import format_main_table, main_table, write_report
+    from benchmark.report import _largest_shots, format_main_table, main_table, write_report
     from benchmark.results import read_results
 
     datasets = resolve_datasets(args.datasets)
@@ -172,8 +175,8 @@ def _cmd_run(args) -> int:
     protocol = get_protocol(args.protocol, train_size=args.train_size, stratify=args.stratify,
                             shots=shots)
     if shots and not hasattr(protocol, "shots"):
-        raise UserError(f"--shots applies to the fewshot protocol, not {protocol.name!r}; add "
-                        "--protocol fewshot or drop --shots")
+        raise UserError(f"--shots applies to the fewshot and loso protocols, not "
+                        f"{protocol.name!r}; add --protocol fewshot or drop --shots")
     seeds = parse_int_list(args.seeds, "seed")
     subjects = parse_int_list(args.subjects, "subject") if args.subjects else None
     out = args.out or _default_out(args.datasets, args.protocol)
@@ -188,7 +191,7 @@ def _cmd_run(args) -> int:
     df = read_results(out)
     names = {p.name for p in pipelines}
     df = df[df["dataset"].isin([d.name for d in datasets]) & df["model"].isin(names)]
-    grid = format_main_table(main_table(df))
+    grid = format_main_table(main_table(_largest_shots(df)))
     print()
     print("Accuracy (%), mean ± std over subjects:")
     print(grid.to_string() if not grid.empty else "(no finished units)")
@@ -349,25 +352,20 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from benchmark.report import format_main_table, main_table, write_report
+    from benchmark.report import _largest_shots, format_main_table, main_table, write_report
     from benchmark.results import read_results
 
     path = Path(args.results)
     df = read_results(path)
     root = path.parent if path.is_file() else path
-    out = write_report(root, df, reference=args.reference)
-    grid = format_main_table(main_table(df))
+    out = write_report(root, df, reference=args.reference, rebuild_sizes=args.model_sizes)
+    grid = format_main_table(main_table(_largest_shots(df)))
     print(grid.to_string() if not grid.empty else "(no finished units)")
-    if args.model_sizes:
-        from benchmark.model_sizes import model_size_table
-        from benchmark.report import _markdown
+    from benchmark.tables import missing_summary
 
-        sizes = model_size_table(df)
-        sizes.to_csv(out / "model_sizes.csv")
-        (out / "model_sizes.md").write_text("# Parameters per model and dataset\n\n"
-                                            + (_markdown(sizes) if not sizes.empty else "none\n"))
-        print("\nParameters:\n" + (sizes.to_string() if not sizes.empty else "(none)"))
-    print(f"\nreport written to {out}")
+    for line in missing_summary(df)[:20]:
+        print(f"  missing: {line}")
+    print(f"\nreport written to {out}; open {out / 'index.html'}")
     return 0
 
 

@@ -24,7 +24,7 @@ from benchmark.datasets.loading import SubjectData, load_subject
 from benchmark.errors import NotRunnable, UserError
 from benchmark.pipelines import PipelineSpec
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info, digest
-from benchmark.protocols import PaperSplit
+from benchmark.protocols import Protocol, split_digest
 from benchmark.results import ResultStore, package_versions
 
 __all__ = ["RunConfig", "run_benchmark", "seed_everything", "RunSummary"]
@@ -45,7 +45,7 @@ class RunConfig:
 
     pipelines: list[PipelineSpec]
     datasets: list[DatasetSpec]
-    protocol: PaperSplit
+    protocol: Protocol
     seeds: list[int]
     out: str
     subjects: list[int] | None = None
@@ -87,6 +87,11 @@ def _unit_key(spec, subject, session, pipe, pre, protocol, seed) -> dict:
     }
 
 
+def _unit_session(protocol, spec) -> str | None:
+    """The session a unit is about (``"all"`` where the protocol uses every session)."""
+    return "all" if getattr(protocol, "uses_all_sessions", False) else spec.session
+
+
 def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print) -> RunSummary:
     """Run every pending unit of the grid; return what happened."""
     store = ResultStore(cfg.out)
@@ -94,7 +99,7 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print) -> RunSumm
     summary = RunSummary()
     start = time.perf_counter()
     pre_of = {p.name: pipeline_preprocessing(p, cfg.preprocessing, cfg.template) for p in cfg.pipelines}
-    loading_cfg = cfg.preprocessing
+    scope = getattr(cfg.protocol, "scope", "subject")
     try:
         for spec in cfg.datasets:
             all_subjects = list(range(1, spec.n_subjects + 1))
@@ -105,13 +110,13 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print) -> RunSumm
                     f"dataset {spec.name} has subjects 1..{spec.n_subjects}; {bad} do not exist; "
                     "fix --subjects"
                 )
-            dataset_unavailable: str | None = None
+            loaded = _DatasetLoader(cfg, spec, all_subjects if scope == "dataset" else None)
             for subject in subjects:
                 units = []
                 for seed in cfg.seeds:
                     for pipe in cfg.pipelines:
-                        key = _unit_key(spec, subject, spec.session, pipe, pre_of[pipe.name],
-                                        cfg.protocol, seed)
+                        key = _unit_key(spec, subject, _unit_session(cfg.protocol, spec), pipe,
+                                        pre_of[pipe.name], cfg.protocol, seed)
                         uid = digest(key)
                         status = store.status(uid)
                         if status == "ok" or (status is not None and not cfg.retry_failed):
@@ -120,57 +125,90 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print) -> RunSumm
                         units.append((seed, pipe, key, uid))
                 if not units:
                     continue
-                if dataset_unavailable is None:
-                    try:
-                        data = load_subject(spec, subject, loading_cfg)
-                        data = cfg.protocol.select(data, spec.session)
-                    except NotRunnable as exc:
-                        dataset_unavailable = str(exc)
-                        summary.reasons[f"dataset {spec.name}"] = str(exc)
-                        log(f"not runnable: {exc}")
-                if dataset_unavailable is not None:
+                data = loaded.get(subject)
+                if loaded.unavailable is not None:
+                    if f"dataset {spec.name}" not in summary.reasons:
+                        summary.reasons[f"dataset {spec.name}"] = loaded.unavailable
+                        log(f"not runnable: {loaded.unavailable}")
                     for seed, pipe, key, uid in units:
                         row = _row(key, pipe, cfg, versions, status="not_runnable",
-                                   error=dataset_unavailable)
-                        store.write(uid, "not_runnable", [row], dataset_unavailable)
+                                   error=loaded.unavailable)
+                        store.write(uid, "not_runnable", [row], loaded.unavailable)
                         summary.not_runnable.append(f"{spec.name}/{subject}/{pipe.name}")
                     continue
-                _run_subject(cfg, store, data, spec, units, pre_of, versions, summary, log)
+                _run_subject(cfg, store, data, spec, subject, units, pre_of, versions, summary,
+                             log)
     finally:  # whatever stops the grid (Ctrl-C, a user error), the table is current
         summary.seconds = time.perf_counter() - start
         store.export_csv()
     return summary
 
 
-def _run_subject(cfg, store, data: SubjectData, spec, units, pre_of, versions, summary, log):
+class _DatasetLoader:
+    """The trials a protocol needs for one target subject, loaded once.
+
+    Subject scope: the subject's own trials (the protocol's session).  Dataset scope
+    (``subjects`` given): every listed subject's trials, concatenated, loaded at the
+    first request; a subject that cannot be loaded makes the whole dataset unavailable.
+    """
+
+    def __init__(self, cfg: RunConfig, spec: DatasetSpec, subjects: list[int] | None):
+        self.cfg, self.spec, self.subjects = cfg, spec, subjects
+        self.unavailable: str | None = None
+        self._all: SubjectData | None = None
+
+    def _load(self, subject: int) -> SubjectData:
+        data = load_subject(self.spec, subject, self.cfg.preprocessing)
+        return self.cfg.protocol.select(data, self.spec.session)
+
+    def get(self, subject: int) -> SubjectData | None:
+        if self.unavailable is not None:
+            return None
+        try:
+            if self.subjects is None:
+                return self._load(subject)
+            if self._all is None:
+                self._all = SubjectData.concatenate([self._load(s) for s in self.subjects])
+            return self._all
+        except NotRunnable as exc:
+            self.unavailable = str(exc)
+            return None
+
+
+def _run_subject(cfg, store, data: SubjectData, spec, subject, units, pre_of, versions, summary,
+                 log):
     classes = list(spec.classes)
     y_all = np.array([classes.index(c) for c in data.y])
+    trial_ids = data.trial_ids()
     prepared: dict = {}
     folds_of: dict[int, list] = {}
     for seed, pipe, key, uid in units:
-        label = f"{spec.name} s{data.subject} seed{seed} {pipe.name}"
+        label = f"{spec.name} s{subject} seed{seed} {pipe.name}"
         rows, errors = [], []
         try:
             if seed not in folds_of:
-                folds_of[seed] = list(cfg.protocol.split(y_all, seed))
+                folds_of[seed] = list(cfg.protocol.split(y_all, seed, meta=data, target=subject))
             for fold in folds_of[seed]:
                 try:
                     rows.append(_run_fold(cfg, data, fold, pipe, pre_of[pipe.name], key, seed,
-                                          classes, y_all, prepared, versions))
+                                          classes, y_all, prepared, versions, trial_ids,
+                                          spec.sfreq))
                 except (KeyboardInterrupt, SystemExit, UserError, NotRunnable):
                     raise
                 except Exception as exc:  # this fold fails; the unit's other folds go on
                     reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
                     errors.append(traceback.format_exc())
                     rows.append(_row(key, pipe, cfg, versions, status="failed", error=reason,
-                                     fold=fold.fold, shots=fold.shots))
+                                     fold=fold.fold, shots=fold.shots,
+                                     session=fold.session or key["session"],
+                                     split=split_digest(fold, trial_ids)))
             ok = [r for r in rows if r["status"] == "ok"]
             if not ok:
                 raise _UnitFailed(rows[0]["error"] if rows else "no folds", "\n".join(errors))
             store.write(uid, "ok", rows, "\n".join(errors))
             summary.done += 1
             mean = np.mean([r["score"] for r in ok])
-            shots = f", {len(ok)} shot levels" if len(ok) > 1 else ""
+            shots = f", {len(ok)} folds" if len(ok) > 1 else ""
             failed = f", {len(rows) - len(ok)} fold(s) failed" if len(ok) < len(rows) else ""
             log(f"[{summary.done + summary.skipped}] {label}: accuracy {mean:.3f}{shots}{failed} "
                 f"(fit {sum(r['fit_time'] for r in ok):.1f} s)")
@@ -199,12 +237,17 @@ class _UnitFailed(Exception):
     """Every fold of a unit failed: ``args = (first reason, tracebacks)``."""
 
 
-def _run_fold(cfg, data, fold, pipe, pre, key, seed, classes, y_all, prepared, versions) -> dict:
+def _run_fold(cfg, data, fold, pipe, pre, key, seed, classes, y_all, prepared, versions,
+              trial_ids, spec_sfreq) -> dict:
     """Calibrate on ``fold.train``, score on ``fold.test``; the result row."""
     pkey = (seed, fold.fold, pre.alignment, pre.template)
     if pkey not in prepared:
-        Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre)
-        Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre)
+        if len(prepared) >= 2 and getattr(cfg.protocol, "scope", "subject") == "dataset":
+            prepared.clear()  # cross-subject training sets are large: keep the current ones
+        Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre,
+                                         groups=fold.train_groups)
+        Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre,
+                                     groups=fold.test_groups)
         prepared[pkey] = (Xtr, Xte, names)
     Xtr, Xte, names = prepared[pkey]
     ytr, yte = y_all[fold.train], y_all[fold.test]
@@ -222,9 +265,29 @@ def _run_fold(cfg, data, fold, pipe, pre, key, seed, classes, y_all, prepared, v
     if not np.isfinite(score):
         raise FloatingPointError("score is not finite")
     return _row(key, pipe, cfg, versions, status="ok", fold=fold.fold, shots=fold.shots,
+                session=fold.session or key["session"], split=split_digest(fold, trial_ids),
                 score=score, n_train=len(ytr), n_test=len(yte), n_classes=len(classes),
                 n_chans=Xtr.shape[1], fit_time=t1 - t0, predict_time=t2 - t1, pre=pre,
-                model_info=_model_info(model))
+                model_info=_model_info(model), n_params=_n_params(model),
+                data=_data_facts(data, key["subject"], classes, spec_sfreq))
+
+
+def _n_params(model) -> int | None:
+    """Parameters of the fitted network (``None`` for pipelines that are not one)."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    module = getattr(final, "module_", None)
+    if module is None or not hasattr(module, "parameters"):
+        return None
+    return int(sum(p.numel() for p in module.parameters()))
+
+
+def _data_facts(data: SubjectData, subject: int, classes: list[str], native: float) -> dict:
+    """What was loaded for the row's subject: montage, rates, trials, classes."""
+    return {"data_chans": len(data.ch_names), "data_sfreq": float(data.sfreq),
+            "data_native_sfreq": float(native),
+            "data_trials": int(np.sum(data.subjects == subject)),
+            "data_sessions": int(len(set(data.sessions[data.subjects == subject]))),
+            "classes": ",".join(classes)}
 
 
 def _model_info(model) -> str:
@@ -244,14 +307,15 @@ def _set_random_state(model, seed: int) -> None:
         model.set_params(**wanted)
 
 
-def _row(key, pipe, cfg, versions, *, status, error="", fold=0, shots=None, score=np.nan,
+def _row(key, pipe, cfg, versions, *, status, error="", fold=0, shots=None, session=None,
+         split="", score=np.nan,
          n_train=None, n_test=None, n_classes=None, n_chans=None, fit_time=None,
-         predict_time=None, pre=None, model_info="") -> dict:
+         predict_time=None, pre=None, model_info="", n_params=None, data=None) -> dict:
     pre = pre or pipeline_preprocessing(pipe, cfg.preprocessing, cfg.template)
     return {
         "dataset": key["dataset"],
         "subject": key["subject"],
-        "session": key["session"],
+        "session": session or key["session"],
         "model": pipe.name,
         "protocol": cfg.protocol.name,
         "protocol_version": cfg.protocol.version,
@@ -267,7 +331,11 @@ def _row(key, pipe, cfg, versions, *, status, error="", fold=0, shots=None, scor
         "n_chans": n_chans,
         "fit_time": fit_time,
         "predict_time": predict_time,
+        "n_params": n_params,
+        **(data or dict.fromkeys(["data_chans", "data_sfreq", "data_native_sfreq", "data_trials",
+                                  "data_sessions", "classes"])),
         "error": error,
+        "split": split,
         "unit_id": digest(key),
         "config_digest": digest({"pipeline": pipe.to_dict(), "pre": pre.to_dict(),
                                  "protocol": cfg.protocol.to_dict()}),

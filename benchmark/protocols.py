@@ -1,30 +1,85 @@
 """Evaluation protocols: which trials calibrate a model and which test it.
 
 Splitters are plain objects with a scikit-learn-like ``split`` so every model of a run
-sees exactly the same trials for a given (subject, seed).
+sees exactly the same trials for a given (subject, seed).  A protocol's ``scope`` says
+what the engine hands it: ``"subject"`` (one subject's trials: ``paper``, ``fewshot``,
+``cross-session``) or ``"dataset"`` (every subject of the dataset: ``loso``).  Each
+:class:`Fold` also says how Euclidean alignment groups its trials (``train_groups``,
+``test_groups``): one reference per group, never across the calibration/test boundary.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Iterator
+from typing import Iterator, Union
 
 import numpy as np
 
 from benchmark.datasets.loading import SubjectData
 from benchmark.errors import NotRunnable, UserError
 
-__all__ = ["PaperSplit", "FewShotSplit", "PROTOCOLS", "get_protocol", "Fold"]
+__all__ = ["PaperSplit", "FewShotSplit", "LeaveOneSubjectOut", "CrossSessionSplit",
+           "PROTOCOLS", "get_protocol", "Fold", "split_digest"]
 
 
 @dataclass(frozen=True)
 class Fold:
-    """One calibration/test split of a subject."""
+    """One calibration/test split.
+
+    ``train``/``test`` index the trials the protocol was given.  ``train_groups`` and
+    ``test_groups`` (one label per trial, ``None``: the part is one group) are the
+    alignment groups; ``session`` is the test session where the protocol picks it.
+    """
 
     train: np.ndarray
     test: np.ndarray
     fold: int = 0
     shots: int | None = None  # calibration trials per class, where the protocol fixes it
+    train_groups: np.ndarray | None = None
+    test_groups: np.ndarray | None = None
+    session: str | None = None
+
+
+def split_digest(fold: Fold, trial_ids: np.ndarray) -> str:
+    """A short hash of which trials calibrate and which test (recorded in every row)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in (fold.train, fold.test):
+        h.update(np.ascontiguousarray(np.asarray(trial_ids)[part]).astype("<U64").tobytes())
+        h.update(b"|")
+    return h.hexdigest()[:16]
+
+
+def _holdout(y: np.ndarray, index: np.ndarray, test_size: float, rng) -> tuple[np.ndarray, list]:
+    """Per class of ``y[index]``: a stratified ``test_size`` share held out, the rest shuffled."""
+    test, pools = [], []
+    for c in np.unique(y[index]):
+        idx = rng.permutation(index[y[index] == c])
+        n_test = max(1, int(np.ceil(test_size * len(idx))))
+        test.append(idx[:n_test])
+        pools.append(idx[n_test:])
+    return np.sort(np.concatenate(test)), pools
+
+
+def _usable_shots(shots, pools, test_size) -> list[int]:
+    available = min(len(p) for p in pools)
+    usable = [k for k in shots if k <= available]
+    if not usable:
+        raise NotRunnable(
+            f"after holding out {test_size:.0%} for testing, the smallest class has "
+            f"{available} calibration trial(s), fewer than the smallest --shots "
+            f"{shots[0]}; ask for fewer shots or a smaller test share")
+    return usable
+
+
+def _check_shots(obj, allow_empty: bool) -> None:
+    shots = tuple(sorted({int(k) for k in obj.shots}))
+    if (not shots and not allow_empty) or (shots and shots[0] < 1):
+        raise UserError(f"--shots must be positive integers, got {obj.shots}")
+    if not 0.0 < obj.test_size < 1.0:
+        raise UserError(f"the held-out test share must be between 0 and 1, got {obj.test_size}")
+    object.__setattr__(obj, "shots", shots)
 
 
 @dataclass(frozen=True)
@@ -49,6 +104,7 @@ class PaperSplit:
     stratify: bool = False
     name: str = "paper"
     version: str = "1"
+    scope = "subject"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -64,7 +120,7 @@ class PaperSplit:
             )
         return data.select(data.sessions == chosen)
 
-    def split(self, y: np.ndarray, seed: int) -> Iterator[Fold]:
+    def split(self, y: np.ndarray, seed: int, meta=None, target=None) -> Iterator[Fold]:
         """Yield the single calibration/test fold of the paper's protocol."""
         from sklearn.model_selection import train_test_split
 
@@ -118,45 +174,138 @@ class FewShotSplit:
     test_size: float = 0.5
     name: str = "fewshot"
     version: str = "1"
+    scope = "subject"
 
     def __post_init__(self):
-        shots = tuple(sorted({int(k) for k in self.shots}))
-        if not shots or shots[0] < 1:
-            raise UserError(f"--shots must be positive integers, got {self.shots}")
-        if not 0.0 < self.test_size < 1.0:
-            raise UserError(f"the few-shot test share must be between 0 and 1, got {self.test_size}")
-        object.__setattr__(self, "shots", shots)
+        _check_shots(self, allow_empty=False)
 
     def to_dict(self) -> dict:
         return asdict(self) | {"shots": list(self.shots)}
 
     select = PaperSplit.select
 
-    def split(self, y: np.ndarray, seed: int) -> Iterator[Fold]:
+    def split(self, y: np.ndarray, seed: int, meta=None, target=None) -> Iterator[Fold]:
         """Yield one fold per usable ``k`` (``fold`` is its index), all on the same test set."""
         y = np.asarray(y)
         rng = np.random.default_rng(seed)
-        classes = np.unique(y)
-        test, pools = [], []
-        for c in classes:
-            idx = rng.permutation(np.flatnonzero(y == c))
-            n_test = max(1, int(np.ceil(self.test_size * len(idx))))
-            test.append(idx[:n_test])
-            pools.append(idx[n_test:])
-        available = min(len(p) for p in pools)
-        usable = [k for k in self.shots if k <= available]
-        if not usable:
-            raise NotRunnable(
-                f"after holding out {self.test_size:.0%} for testing, the smallest class has "
-                f"{available} calibration trial(s), fewer than the smallest --shots "
-                f"{self.shots[0]}; ask for fewer shots or a smaller test share")
-        test_idx = np.sort(np.concatenate(test))
-        for i, k in enumerate(usable):
+        test_idx, pools = _holdout(y, np.arange(len(y)), self.test_size, rng)
+        for i, k in enumerate(_usable_shots(self.shots, pools, self.test_size)):
             train = np.sort(np.concatenate([p[:k] for p in pools]))
             yield Fold(train=train, test=test_idx, fold=i, shots=k)
 
 
-PROTOCOLS = {"paper": PaperSplit, "fewshot": FewShotSplit}
+@dataclass(frozen=True)
+class LeaveOneSubjectOut:
+    """Cross-subject transfer: train on every other subject of the dataset, test on one.
+
+    Every subject other than the target (all of the dataset's subjects, whatever
+    ``--subjects`` selects as targets) calibrates, each aligned by its own reference (EA
+    per subject, as MIRepNet pretrains); the target's trials are aligned by themselves.
+    With ``shots``, a stratified ``test_size`` share of the target is held out once, and
+    ``k`` labelled target trials per class (nested sets, their own alignment group) join
+    the training set for each ``k``; ``k = 0`` (no target trial) is scored on the same
+    held-out trials, so the folds form a learning curve from zero.  Without ``shots``
+    the single fold (``shots = 0``) tests on all of the target's trials.  The
+    dataset's session of :class:`PaperSplit` is used for every subject.
+
+    Parameters
+    ----------
+    shots : tuple of int
+        Labelled target trials per class added to training (default: none).
+    test_size : float
+        Share of each target class held out for testing when ``shots`` is given.
+
+    References
+    ----------
+    Jayaram & Barachant, "MOABB", J. Neural Eng. 15, 2018 (cross-subject evaluation);
+    He & Wu, IEEE TBME 67(2), 2020 (alignment per subject).
+    """
+
+    shots: tuple[int, ...] = ()
+    test_size: float = 0.5
+    name: str = "loso"
+    version: str = "1"
+    scope = "dataset"
+
+    def __post_init__(self):
+        _check_shots(self, allow_empty=True)
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"shots": list(self.shots)}
+
+    select = PaperSplit.select
+
+    def split(self, y: np.ndarray, seed: int, meta=None, target=None) -> Iterator[Fold]:
+        """Folds for one ``target`` subject; ``meta.subjects`` gives each trial's subject."""
+        y = np.asarray(y)
+        subjects = np.asarray(meta.subjects)
+        is_target = subjects == target
+        sources = np.flatnonzero(~is_target)
+        if not is_target.any():
+            raise NotRunnable(f"subject {target} has no trials in this dataset's session")
+        if len(sources) == 0:
+            raise NotRunnable("loso needs at least two subjects in the dataset; use the paper "
+                              "or fewshot protocol")
+        missing = sorted(set(y[is_target]) - set(y[sources]))
+        if missing:
+            raise NotRunnable(f"the other subjects have no trial of class {missing}")
+        src_groups = subjects[sources].astype(str)
+        target_idx = np.flatnonzero(is_target)
+        if not self.shots:
+            yield Fold(train=sources, test=target_idx, fold=0, shots=0, train_groups=src_groups)
+            return
+        rng = np.random.default_rng([seed, int(target)])
+        test_idx, pools = _holdout(y, target_idx, self.test_size, rng)
+        yield Fold(train=sources, test=test_idx, fold=0, shots=0, train_groups=src_groups)
+        for i, k in enumerate(_usable_shots(self.shots, pools, self.test_size), start=1):
+            calib = np.sort(np.concatenate([p[:k] for p in pools]))
+            groups = np.concatenate([src_groups, np.full(len(calib), f"{target}-calibration")])
+            yield Fold(train=np.concatenate([sources, calib]), test=test_idx, fold=i, shots=k,
+                       train_groups=groups)
+
+
+@dataclass(frozen=True)
+class CrossSessionSplit:
+    """Across sessions of one subject: calibrate on the other sessions, test on one.
+
+    One fold per session (MOABB's leave-one-session-out; with two sessions, train on
+    each and test on the other), each session aligned by its own reference.  Subjects
+    with a single session are not runnable under this protocol.
+    """
+
+    name: str = "cross-session"
+    version: str = "1"
+    scope = "subject"
+    uses_all_sessions = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def select(self, data: SubjectData, session: str | None) -> SubjectData:
+        """Every session."""
+        return data
+
+    def split(self, y: np.ndarray, seed: int, meta=None, target=None) -> Iterator[Fold]:
+        sessions = np.asarray(meta.sessions).astype(str)
+        names = sorted(set(sessions))
+        if len(names) < 2:
+            raise NotRunnable(
+                f"{meta.dataset} subject {meta.subject} has one session ({names[0]}); "
+                "cross-session needs two or more: use a dataset with several sessions or "
+                "--protocol paper")
+        y = np.asarray(y)
+        for i, s in enumerate(names):
+            train, test = np.flatnonzero(sessions != s), np.flatnonzero(sessions == s)
+            missing = sorted(set(y[test]) - set(y[train]))
+            if missing:
+                raise NotRunnable(f"the sessions other than {s} have no trial of class {missing}")
+            yield Fold(train=train, test=test, fold=i, train_groups=sessions[train], session=s)
+
+
+Protocol = Union[PaperSplit, FewShotSplit, LeaveOneSubjectOut, CrossSessionSplit]
+
+PROTOCOLS = {"paper": PaperSplit, "fewshot": FewShotSplit, "loso": LeaveOneSubjectOut,
+             "cross-session": CrossSessionSplit}
 
 
 def get_protocol(name: str, **kwargs):

@@ -1,4 +1,11 @@
-"""Tables and figures computed from the tidy results table alone."""
+"""``python -m benchmark report DIR``: the paper's tables and figures from the results alone.
+
+Writes ``DIR/report/``: each table as Markdown, LaTeX and CSV (main accuracy table,
+learning curves, paired statistics, average ranks, datasets, model sizes, the paper's
+reference scores), each figure as PNG and PDF (accuracy bars, radar chart, learning
+curves, per-subject paired scatter, critical-difference diagram) and ``index.html``,
+which shows them all with the run's configuration and says what is missing.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,12 @@ import pandas as pd
 
 from benchmark.errors import UserError
 
-__all__ = ["main_table", "format_main_table", "learning_curve_table", "write_report"]
+__all__ = ["main_table", "format_main_table", "learning_curve_table", "write_report",
+           "REPORT_FILES"]
+
+#: The tables a full report writes (each as .md, .tex and .csv).
+REPORT_FILES = ("main_table", "learning_curves", "statistics", "ranks", "datasets",
+                "model_sizes", "reference_scores")
 
 STATUS_CELL = {"not_runnable": "n/r", "failed": "failed"}
 
@@ -71,43 +83,6 @@ def learning_curve_table(df: pd.DataFrame) -> pd.DataFrame:
     return table[cols]
 
 
-def _curve_figure(df: pd.DataFrame, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    ok = df[df["status"] == "ok"].copy()
-    ok["shots"] = pd.to_numeric(ok["shots"], errors="coerce")
-    ok = ok[ok["shots"].notna()]
-    ok["accuracy (%)"] = 100 * ok["score"].astype(float)
-    ok["trials per class"] = ok["shots"].astype(int)
-    per_subject = ok.groupby(["dataset", "model", "trials per class", "subject"],
-                             as_index=False)["accuracy (%)"].mean()
-    datasets = sorted(per_subject["dataset"].unique())
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 4), squeeze=False,
-                             sharey=True)
-    for ax, d in zip(axes[0], datasets):
-        sub = per_subject[per_subject["dataset"] == d]
-        sns.lineplot(data=sub, x="trials per class", y="accuracy (%)", hue="model",
-                     hue_order=sorted(per_subject["model"].unique()), marker="o",
-                     errorbar=("ci", 95), ax=ax, legend=ax is axes[0][-1])
-        ax.set_xscale("log")
-        ks = sorted(sub["trials per class"].unique())
-        ax.set_xticks(ks, [str(k) for k in ks])
-        ax.set_title(d, fontsize=10)
-        ax.set_ylim(0, 100)
-    handles = axes[0][-1].get_legend()
-    if handles is not None:
-        axes[0][-1].legend(title="model", fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    fig.suptitle("Learning curves: accuracy vs calibration trials per class (mean over "
-                 "subjects, 95 % CI band)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
 def format_main_table(table: pd.DataFrame) -> pd.DataFrame:
     """Dataset x model grid of ``mean ± std`` accuracies in percent, best per dataset in bold."""
     if table.empty:
@@ -128,99 +103,161 @@ def format_main_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _markdown(grid: pd.DataFrame) -> str:
-    header = [grid.index.name or "dataset"] + [str(c) for c in grid.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for idx, row in grid.iterrows():
-        lines.append("| " + " | ".join([str(idx)] + [str(v) for v in row]) + " |")
-    return "\n".join(lines) + "\n"
+    from benchmark.formats import to_markdown
+
+    return to_markdown(grid if grid.index.name else grid.rename_axis("dataset"))
 
 
-def _figure(df: pd.DataFrame, table: pd.DataFrame, path: Path) -> None:
-    import matplotlib
+def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mirepnet",
+                 rebuild_sizes: bool = False) -> Path:
+    """Write ``DIR/report/`` (tables, figures, ``index.html``) and return that folder.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
+    Parameters
+    ----------
+    results_dir : path
+        The results folder; the report goes to its ``report/`` subfolder.
+    df : DataFrame
+        The tidy results table (:func:`benchmark.results.read_results`).
+    reference : str
+        Model the statistics compare every other against.
+    rebuild_sizes : bool
+        Count parameters by building each network for the datasets' shapes (also for
+        models without finished rows) instead of reading the rows' ``n_params``.
+    """
+    from benchmark import figures, tables
+    from benchmark.formats import write_table
+    from benchmark.html_report import Section, write_index
 
-    ok = df[df["status"] == "ok"].copy()
-    ok["accuracy (%)"] = 100 * ok["score"].astype(float)
-    per_subject = ok.groupby(["dataset", "model", "subject"], as_index=False)["accuracy (%)"].mean()
-    datasets = sorted(per_subject["dataset"].unique())
-    models = sorted(per_subject["model"].unique())
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(datasets) * max(1, len(models)) ** 0.5), 4.5))
-    sns.barplot(data=per_subject, x="dataset", y="accuracy (%)", hue="model", order=datasets,
-                hue_order=models, errorbar=("sd"), capsize=0.1, alpha=0.85, ax=ax)
-    sns.stripplot(data=per_subject, x="dataset", y="accuracy (%)", hue="model", order=datasets,
-                  hue_order=models, dodge=True, color="black", size=3, legend=False, ax=ax)
-    chance = table.groupby("dataset")["chance"].first()
-    for i, d in enumerate(datasets):
-        ax.hlines(100 * chance[d], i - 0.45, i + 0.45, colors="red", linestyles="--", linewidth=1)
-    ax.set_ylim(0, 100)
-    ax.set_title("Accuracy per dataset (bars: mean ± sd over subjects; dots: subjects; "
-                 "red: chance)", fontsize=9)
-    ax.tick_params(axis="x", rotation=20)
-    ax.legend(title="model", fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mirepnet") -> Path:
-    """Write ``DIR/report/``: main table (Markdown, CSV), failures, statistics, figures."""
     out = Path(results_dir) / "report"
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot write the report to {out} ({exc.strerror}); pass a writable folder")
+    for old in out.glob("*"):  # a report is regenerated whole: no stale file survives
+        if old.is_file() and old.suffix in {".md", ".tex", ".csv", ".png", ".pdf", ".html"}:
+            old.unlink()
+    sections: list[Section] = []
+    missing = tables.missing_summary(df) if not df.empty else ["no result rows"]
+
+    # -- main table -------------------------------------------------------------------
     table = main_table(_largest_shots(df))
     grid = format_main_table(table)
-    table.to_csv(out / "main_table.csv", index=False)
     problems = df[df["status"] != "ok"]
     if not grid.empty:  # every model of the run appears, also those that never ran
         for model in sorted(set(problems["model"]) - set(grid.columns)):
             grid[model] = STATUS_CELL.get(problems.loc[problems["model"] == model, "status"].iloc[0],
                                           "—")
-    text = "# Accuracy (%), mean ± std over subjects\n\n"
-    text += _markdown(grid) if not grid.empty else "No finished units.\n"
+    fewshot = pd.to_numeric(df["shots"], errors="coerce").notna().any()
+    note = ("Each subject's accuracy is averaged over seeds and folds first; best per dataset "
+            "in bold; n/r: not runnable here.")
+    if fewshot:
+        note += " Protocols with several k: the largest k per dataset; every k is in learning_curves."
+    title = "Accuracy (%), mean ± std over subjects"
+    if grid.empty:
+        (out / "main_table.md").write_text(f"# {title}\n\nNo finished units.\n")
+    else:
+        write_table(grid, out, "main_table", title, data=table, note=note)
+        sections.append(Section(title, note, grid, files=_files("main_table")))
     if not problems.empty:
-        text += ("\n## Units and folds that did not run\n\n(n/r: not runnable here; failed: an error "
-                 "during the unit)\n\n")
+        text = ("\n## Units and folds that did not run\n\n(n/r: not runnable here; failed: an "
+                "error during the unit)\n\n")
         grouped = problems.groupby(["model", "status", "error"], dropna=False)["dataset"]
         for (m, st, err), datasets in grouped:
             names = ", ".join(sorted(set(datasets)))
             text += f"- {m}: {st} in {len(datasets)} result row(s) ({names}): {err}\n"
+        with open(out / "main_table.md", "a") as fh:
+            fh.write(text)
+    if not table.empty:
+        chance = table.groupby("dataset")["chance"].first()
+        stem = figures.accuracy_bars(df, chance, out / "accuracy")
+        sections.append(Section("Accuracy per dataset", figure=stem, files=_files("accuracy", True)))
+        stem = figures.radar(table, out / "radar")
+        sections.append(Section("Radar chart", figure=stem, files=_files("radar", True) if stem else (),
+                                note="" if stem else "A radar chart needs 3 or more datasets "
+                                "with results for the same models; these results have "
+                                f"{table['dataset'].nunique()} dataset(s)."))
+
+    # -- learning curves --------------------------------------------------------------
     curves = learning_curve_table(df)
     if not curves.empty:
-        curves.to_csv(out / "learning_curves.csv", index=False)
         cells = curves.assign(cell=[f"{100 * m:.1f} ± {100 * s:.1f}"
                                     for m, s in zip(curves["mean"], curves["std"])])
         lc = cells.pivot(index=["dataset", "shots"], columns="model", values="cell").fillna("—")
         lc.index = [f"{d}, k={k}" for d, k in lc.index]
-        (out / "learning_curves.md").write_text(
-            "# Few-shot accuracy (%), mean ± std over subjects, by calibration trials per class\n\n"
-            + _markdown(lc))
-        _curve_figure(df, out / "learning_curves.png")
-        text = text.replace("# Accuracy (%), mean ± std over subjects\n",
-                            "# Accuracy (%), mean ± std over subjects\n\nFew-shot runs: the "
-                            "largest k per dataset; every k is in learning_curves.md.\n", 1)
-    (out / "main_table.md").write_text(text)
-    _write_statistics(df, out, reference)
-    if not table.empty:
-        _figure(df, table, out / "accuracy.png")
+        lc.index.name, lc.columns.name = "dataset, trials per class", None
+        title = "Accuracy (%) by labelled trials per class, mean ± std over subjects"
+        write_table(lc, out, "learning_curves", title, data=curves)
+        stem = figures.learning_curves(df, out / "learning_curves")
+        note = ("k = 0: trained on the other subjects only, no target trial."
+                if (curves["shots"] == 0).any() else "")
+        sections.append(Section("Learning curves", note, lc, stem,
+                                _files("learning_curves", stem is not None)))
+
+    # -- statistics ---------------------------------------------------------------------
+    sections += _write_statistics(df, out, reference)
+
+    # -- datasets, sizes, paper reference ---------------------------------------------
+    ds = tables.datasets_table(df)
+    if not ds.empty:
+        title = "Datasets as loaded"
+        note = "From the finished rows: trials sum the evaluated subjects' trials in the protocol's selection."
+        write_table(ds, out, "datasets", title, note=note)
+        sections.append(Section(title, note, ds, files=_files("datasets")))
+    sizes = _sizes(df, rebuild_sizes)
+    if not sizes.empty:
+        title = "Model sizes (parameters)"
+        note = ("Per dataset, of the network as fitted (channels, classes and window set the count); "
+                "paper: the MIRepNet paper's figure; —: not a neural network.")
+        write_table(sizes, out, "model_sizes", title, note=note)
+        sections.append(Section(title, note, sizes, files=_files("model_sizes")))
+    ref, ref_note = tables.reference_table(df)
+    title = "The paper's reference accuracies (%) beside ours"
+    write_table(ref, out, "reference_scores", title, note=ref_note)
+    sections.append(Section(title, ref_note, ref, files=_files("reference_scores")))
+
+    write_index(out, f"MIRepNet benchmark report: {Path(results_dir).resolve().name}", sections,
+                df, missing)
     return out
 
 
-def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> None:
-    """``statistics.md``/``.csv``: paired tests against the reference, and average ranks."""
-    from benchmark.statistics import average_ranks, compare_to_reference
+def _files(stem: str, figure: bool = False) -> tuple[str, ...]:
+    return (f"{stem}.png", f"{stem}.pdf") if figure else (f"{stem}.md", f"{stem}.tex", f"{stem}.csv")
+
+
+def _sizes(df: pd.DataFrame, rebuild: bool) -> pd.DataFrame:
+    from benchmark import tables
+
+    if not rebuild:
+        return tables.model_sizes_table(df)
+    from benchmark.model_sizes import model_size_table
+    from benchmark.paper_reference import PAPER_MODEL_SIZES
+
+    sizes = model_size_table(df)
+    if not sizes.empty:
+        sizes["paper"] = [tables._human(PAPER_MODEL_SIZES[m]) if m in PAPER_MODEL_SIZES else "—"
+                          for m in sizes.index]
+    return sizes
+
+
+def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
+    """``statistics.*`` (paired tests against the reference), ``ranks.*``, the CD diagram."""
+    from benchmark import figures
+    from benchmark.formats import write_table
+    from benchmark.html_report import Section
+    from benchmark.statistics import average_ranks, compare_to_reference, subject_scores
 
     if (df["status"] == "ok").sum() == 0:
-        return
+        return []
+    sections = []
     table, note = compare_to_reference(df, reference)
-    table.to_csv(out / "statistics.csv", index=False)
-    text = f"# Paired comparisons over subjects\n\n{note}.\n\n"
+    used = note.split(":", 1)[1].split()[0] if ":" in note else reference
+    title = "Paired comparisons over subjects"
     if table.empty:
-        text += "No dataset has two or more subjects finished by the reference and a model.\n"
+        text = f"# {title}\n\n{note}.\n\nNo dataset has two or more subjects finished by the reference and a model.\n"
+        (out / "statistics.md").write_text(text)
+        table.to_csv(out / "statistics.csv", index=False)
+        sections.append(Section(title, note + ". No dataset has two or more subjects finished by "
+                                "the reference and a model."))
     else:
         shown = pd.DataFrame({
             "dataset": table["dataset"], "model": table["model"], "subjects": table["n_subjects"],
@@ -231,10 +268,22 @@ def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> None:
             "p (ref. better)": table["p_reference_better"].map("{:.3g}".format),
             "p (model better)": table["p_model_better"].map("{:.3g}".format),
             "test": table["test"]}).set_index("dataset")
-        text += _markdown(shown)
+        write_table(shown, out, "statistics", title, data=table, note=note + ".")
+        sections.append(Section(title, note + ".", shown, files=_files("statistics")))
+    stem = figures.paired_scatter(df, used, out / "paired_scatter")
+    if stem is not None:
+        sections.append(Section(f"Per-subject accuracy: {used} against each model", figure=stem,
+                                files=_files("paired_scatter", True)))
     ranks = average_ranks(df).round(2)
     ranks["datasets"] = ranks["datasets"].astype(int).astype(str)
+    ranks = ranks.astype(str).replace("nan", "—")
     ranks.index.name, ranks.columns.name = "model", None
-    text += "\n# Average rank over datasets (1 = best mean accuracy)\n\n"
-    text += _markdown(ranks)
-    (out / "statistics.md").write_text(text)
+    title = "Average rank over datasets (1 = best mean accuracy)"
+    write_table(ranks, out, "ranks", title)
+    with open(out / "statistics.md", "a") as fh:
+        fh.write(f"\n# {title}\n\n" + _markdown(ranks))
+    means = subject_scores(df).groupby(["dataset", "model"])["score"].mean().unstack("model")
+    stem, cd_note = figures.cd_diagram(means, out / "cd_diagram")
+    sections.append(Section(title, cd_note, ranks, stem,
+                            _files("ranks") + (_files("cd_diagram", True) if stem else ())))
+    return sections

@@ -24,7 +24,9 @@ __all__ = ["ResultStore", "read_results", "package_versions", "ROW_COLUMNS"]
 ROW_COLUMNS = [
     "dataset", "subject", "session", "model", "protocol", "protocol_version", "shots", "seed",
     "fold", "status", "score", "metric", "n_train", "n_test", "n_classes", "n_chans",
-    "fit_time", "predict_time", "error", "unit_id", "config_digest", "preprocessing",
+    "fit_time", "predict_time", "n_params", "data_chans", "data_sfreq", "data_native_sfreq",
+    "data_trials",
+    "data_sessions", "classes", "error", "split", "unit_id", "config_digest", "preprocessing",
     "pipeline", "protocol_config", "model_info", "versions", "finished_at",
 ]  # fmt: skip
 

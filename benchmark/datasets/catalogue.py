@@ -110,7 +110,7 @@ def _moabb(cls: str) -> str:
 
 
 def _demo(name, mimics, channels, sfreq, classes, n_subjects, trials, seed,
-          role="demo") -> DatasetSpec:
+          role="demo", n_sessions=1) -> DatasetSpec:
     return DatasetSpec(
         name=name,
         moabb_class=_SYNTHETIC,
@@ -128,6 +128,7 @@ def _demo(name, mimics, channels, sfreq, classes, n_subjects, trials, seed,
             trials_per_class=trials,
             seed=seed,
             variant=name.lower(),
+            **({"n_sessions": n_sessions} if n_sessions > 1 else {}),
         ),
         pretrain_classes=tuple(c for c in classes if c in _PRETRAIN_CLASSES),
         mimics=mimics,
@@ -169,13 +170,13 @@ _ENTRIES = [
                 52, 64, 512.0, pretrain_classes=("left_hand", "right_hand")),
     # -- the embedded synthetic demo sets -------------------------------------------------
     _demo("SynBNCI2014001", "BNCI2014001", BNCI2014001_CHANNELS, 250.0,
-          ("left_hand", "right_hand"), 4, 40, 2014001),
+          ("left_hand", "right_hand"), 4, 40, 2014001, n_sessions=2),
     _demo("SynBNCI2014001-4", "BNCI2014001-4", BNCI2014001_CHANNELS, 250.0,
-          ("left_hand", "right_hand", "feet", "tongue"), 4, 30, 20140014),
+          ("left_hand", "right_hand", "feet", "tongue"), 4, 30, 20140014, n_sessions=2),
     _demo("SynBNCI2014004", "BNCI2014004", BNCI2014004_CHANNELS, 250.0,
-          ("left_hand", "right_hand"), 4, 40, 2014004),
+          ("left_hand", "right_hand"), 4, 40, 2014004, n_sessions=2),
     _demo("SynBNCI2015001", "BNCI2015001", BNCI2015001_CHANNELS, 512.0, ("right_hand", "feet"),
-          4, 40, 2015001),
+          4, 40, 2015001, n_sessions=2),
     _demo("SynAlexMI", "AlexMI", ALEXMI_CHANNELS, 512.0, ("right_hand", "feet"), 4, 30, 1),
     # -- synthetic pretraining sets (other subjects than the demo sets) -------------------
     _demo("SynPhysionetMI", "PhysionetMI", PHYSIONET_CHANNELS, 160.0,

@@ -34,10 +34,43 @@ class SubjectData:
     runs: np.ndarray
     ch_names: list[str]
     sfreq: float
+    subjects: np.ndarray | None = None  # each trial's subject (default: all ``subject``)
+
+    def __post_init__(self):
+        if self.subjects is None:
+            self.subjects = np.full(len(self.y), self.subject)
 
     def select(self, mask: np.ndarray) -> "SubjectData":
         return SubjectData(self.dataset, self.subject, self.X[mask], self.y[mask],
-                           self.sessions[mask], self.runs[mask], self.ch_names, self.sfreq)
+                           self.sessions[mask], self.runs[mask], self.ch_names, self.sfreq,
+                           self.subjects[mask])
+
+    @classmethod
+    def concatenate(cls, parts: list["SubjectData"]) -> "SubjectData":
+        """The trials of several subjects of one dataset (``subject`` is the first's)."""
+        first = parts[0]
+        for p in parts[1:]:
+            if p.ch_names != first.ch_names or p.sfreq != first.sfreq:
+                raise UserError(
+                    f"dataset {first.dataset}: subject {p.subject} has other channels or rate "
+                    f"than subject {first.subject}; cross-subject protocols need one montage")
+        return cls(first.dataset, first.subject, np.concatenate([p.X for p in parts]),
+                   np.concatenate([p.y for p in parts]),
+                   np.concatenate([p.sessions for p in parts]),
+                   np.concatenate([p.runs for p in parts]), first.ch_names, first.sfreq,
+                   np.concatenate([p.subjects for p in parts]))
+
+    def trial_ids(self) -> np.ndarray:
+        """A stable name per trial: subject, session, run and position within them."""
+        keys = np.char.add(np.char.add(self.subjects.astype(str), "/"),
+                           np.char.add(np.char.add(self.sessions.astype(str), "/"),
+                                       self.runs.astype(str)))
+        _, inverse = np.unique(keys, return_inverse=True)
+        order = np.zeros(len(keys), dtype=int)
+        for g in np.unique(inverse):  # position of each trial within its run
+            idx = np.flatnonzero(inverse == g)
+            order[idx] = np.arange(len(idx))
+        return np.char.add(np.char.add(keys, "#"), order.astype(str))
 
 
 def data_home() -> str:

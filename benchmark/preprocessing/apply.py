@@ -12,12 +12,15 @@ from benchmark.preprocessing.template import TEMPLATE_CHANNELS, ChannelTemplate
 
 
 def apply_preprocessing(
-    X: np.ndarray, ch_names: Sequence[str], config: PreprocessingConfig
+    X: np.ndarray, ch_names: Sequence[str], config: PreprocessingConfig,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Align (fitted on ``X`` itself) and map ``X`` onto the template, as configured.
 
     The engine calls this once per part of a split (calibration, test), which is the
-    release's per-part Euclidean alignment.
+    release's per-part Euclidean alignment.  With ``groups`` (one label per trial, e.g.
+    the subject in leave-one-subject-out training), each group is aligned by its own
+    reference: one EA filter per group, applied with one batched product.
 
     Returns
     -------
@@ -28,14 +31,21 @@ def apply_preprocessing(
     """
     names = list(ch_names)
     X = np.asarray(X, dtype=np.float32)
-    operator = None
+    operator = None  # (channels_out, channels_in) or, per group, (n_groups, out, in)
+    inverse = None
     if config.alignment == "ea":
-        operator = EuclideanAlignment().fit(X).filter_
+        if groups is None or len(set(np.asarray(groups).tolist())) == 1:
+            operator = EuclideanAlignment().fit(X).filter_
+        else:
+            labels, inverse = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+            operator = np.stack([EuclideanAlignment().fit(X[inverse == g]).filter_
+                                 for g in range(len(labels))])  # a loop over groups, not trials
     if config.template != "none":
         mapping = ChannelTemplate(ch_names=names, method=config.template).fit(X).matrix_
         operator = mapping if operator is None else mapping @ operator
         names = list(TEMPLATE_CHANNELS)
     if operator is not None:
         # Alignment then mapping, fused into one operator applied in a single pass.
-        X = np.matmul(operator.astype(np.float32), X)
+        operator = operator.astype(np.float32)
+        X = np.matmul(operator if inverse is None else operator[inverse], X)
     return np.ascontiguousarray(X), names

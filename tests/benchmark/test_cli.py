@@ -102,4 +102,20 @@ def test_fewshot_run_and_learning_curves(tmp_path, capsys):
     stats = (report / "statistics.md").read_text()  # mirepnet absent: the best model is the reference
     assert "because mirepnet has no finished units" in stats and "Average rank" in stats
     assert main(argv[:1] + ["--shots", "2"] + argv[5:]) == 2
-    assert "--shots applies to the fewshot protocol" in capsys.readouterr().err
+    assert "--shots applies to the fewshot and loso protocols" in capsys.readouterr().err
+
+
+def test_loso_and_cross_session_from_the_command_line(tmp_path, capsys):
+    base = ["run", "--datasets", "SynBNCI2014004,SynAlexMI", "--subjects", "1", "--models",
+            "ts_lr", "--quiet"]
+    assert main(base + ["--protocol", "loso", "--shots", "5", "--out", str(tmp_path / "l")]) == 0
+    df = pd.read_csv(tmp_path / "l" / "results.csv")
+    assert sorted(df["shots"].unique()) == [0, 5] and (df["status"] == "ok").all()
+    assert (df["n_train"] >= 3 * 60).all()  # the other three subjects' trials
+    assert (tmp_path / "l" / "report" / "learning_curves.png").exists()
+    assert main(base + ["--protocol", "cross-session", "--out", str(tmp_path / "x")]) == 0
+    df = pd.read_csv(tmp_path / "x" / "results.csv")
+    ok = df[df["status"] == "ok"]
+    assert set(ok["dataset"]) == {"SynBNCI2014004"} and sorted(ok["session"]) == ["0", "1"]
+    assert "has one session" in df.loc[df["dataset"] == "SynAlexMI", "error"].iloc[0]
+    assert "not runnable: ts_lr" in capsys.readouterr().out

@@ -130,3 +130,48 @@ def test_physionet_subject1_through_the_engine(physionet_mne_data, tmp_path):
     df = read_results(tmp_path)
     assert (df["n_train"] == 13).all() and (df["n_test"] == 32).all() and (df["n_chans"] == 64).all()
     assert df["score"].between(0, 1).all()
+
+
+def _three_subjects(spec):
+    import dataclasses
+
+    return dataclasses.replace(spec, name="TinySyn3", n_subjects=3,
+                               kwargs=spec.kwargs | {"n_subjects": 3, "n_sessions": 2})
+
+
+@pytest.mark.parametrize("protocol", ["paper", "fewshot", "loso", "cross-session"])
+def test_every_model_sees_the_same_trials(tiny_spec, tmp_path, protocol):
+    from benchmark.protocols import get_protocol
+
+    cfg = _cfg(_three_subjects(tiny_spec), tmp_path, models="csp_lda,ts_lr,mdm", seeds=(0, 1),
+               subjects=[1, 3])
+    cfg.protocol = get_protocol(protocol, shots=(2, 5))
+    summary = run_benchmark(cfg, log=lambda m: None)
+    assert summary.done == 2 * 2 * 3 and not summary.failed and not summary.not_runnable
+    df = read_results(tmp_path)
+    assert (df["protocol"] == protocol).all() and df["split"].str.len().eq(16).all()
+    per_fold = df.groupby(["subject", "seed", "fold"])
+    assert (per_fold["split"].nunique() == 1).all()  # one split per fold, shared by the 3 models
+    assert (per_fold["model"].nunique() == 3).all()
+    # the seed draws the split, except across sessions, where the sessions fix it
+    expected = 1 if protocol == "cross-session" else 2
+    assert (df.groupby(["subject", "fold"])["split"].nunique() == expected).all()
+
+
+def test_loso_and_cross_session_rows(tiny_spec, tmp_path):
+    from benchmark.protocols import get_protocol
+
+    spec = _three_subjects(tiny_spec)
+    cfg = _cfg(spec, tmp_path / "loso", models="ts_lr", seeds=(0,), subjects=[2])
+    cfg.protocol = get_protocol("loso", shots=(3,))
+    run_benchmark(cfg, log=lambda m: None)
+    df = read_results(tmp_path / "loso").sort_values("fold")
+    assert df["shots"].tolist() == [0, 3]
+    assert df["n_train"].tolist() == [2 * 60, 2 * 60 + 6] and (df["n_test"] == 30).all()
+    assert df["score"].min() > 0.6  # transfer from the other two subjects works here
+    cfg = _cfg(spec, tmp_path / "xs", models="ts_lr", seeds=(0,), subjects=[1])
+    cfg.protocol = get_protocol("cross-session")
+    run_benchmark(cfg, log=lambda m: None)
+    df = read_results(tmp_path / "xs").sort_values("fold")
+    assert df["session"].tolist() == ["0", "1"] and (df["n_train"] == 60).all()
+    assert df["score"].min() > 0.6

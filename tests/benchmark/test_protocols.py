@@ -56,3 +56,53 @@ def test_fewshot_is_seeded_and_refuses_impossible_requests():
         next(get_protocol("fewshot", shots=(50,)).split(y, 0))
     with pytest.raises(UserError, match="positive"):
         get_protocol("fewshot", shots=(0, 2))
+
+
+class _Meta:
+    """What the engine hands a protocol: each trial's subject and session."""
+
+    def __init__(self, subjects, sessions=None, dataset="D", subject=1):
+        self.subjects = np.asarray(subjects)
+        self.sessions = np.asarray(sessions if sessions is not None else ["0"] * len(subjects))
+        self.dataset, self.subject = dataset, subject
+
+
+def test_loso_trains_on_every_other_subject_aligned_per_subject():
+    subjects = np.repeat([1, 2, 3], 20)
+    y = np.tile(np.repeat([0, 1], 10), 3)
+    (fold,) = get_protocol("loso").split(y, 0, meta=_Meta(subjects), target=2)
+    assert set(subjects[fold.train]) == {1, 3} and set(subjects[fold.test]) == {2}
+    assert len(fold.test) == 20 and fold.shots == 0
+    assert fold.train_groups.tolist() == subjects[fold.train].astype(str).tolist()
+    assert fold.test_groups is None  # the target is aligned by its own reference
+
+
+def test_loso_with_shots_adds_nested_target_trials_and_keeps_the_test_set():
+    subjects = np.repeat([1, 2, 3], 20)
+    y = np.tile(np.repeat([0, 1], 10), 3)
+    folds = list(get_protocol("loso", shots=(1, 2, 5)).split(y, 4, meta=_Meta(subjects), target=3))
+    assert [f.shots for f in folds] == [0, 1, 2, 5]
+    target = np.flatnonzero(subjects == 3)
+    for f in folds:
+        np.testing.assert_array_equal(f.test, folds[0].test)
+        assert set(f.test) <= set(target) and not set(f.train) & set(f.test)
+        calib = np.intersect1d(f.train, target)
+        assert np.bincount(y[calib], minlength=2).tolist() == [f.shots] * 2
+        assert set(f.train_groups[np.isin(f.train, target)]) <= {"3-calibration"}
+    assert np.bincount(y[folds[0].test]).tolist() == [5, 5]
+    for small, large in zip(folds, folds[1:]):
+        assert set(small.train) <= set(large.train)
+    with pytest.raises(NotRunnable, match="at least two subjects"):
+        next(get_protocol("loso").split(y[:20], 0, meta=_Meta(subjects[:20]), target=1))
+
+
+def test_cross_session_holds_out_each_session_in_turn():
+    y = np.tile([0, 1], 30)
+    sessions = np.repeat(["0train", "1test", "2extra"], 20)
+    folds = list(get_protocol("cross-session").split(y, 0, meta=_Meta(np.ones(60), sessions)))
+    assert [f.session for f in folds] == ["0train", "1test", "2extra"]
+    for f in folds:
+        assert set(sessions[f.test]) == {f.session} and f.session not in set(sessions[f.train])
+        assert f.train_groups.tolist() == sessions[f.train].tolist()
+    with pytest.raises(NotRunnable, match="D subject 1 has one session"):
+        next(get_protocol("cross-session").split(y, 0, meta=_Meta(np.ones(60))))

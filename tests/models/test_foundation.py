@@ -120,7 +120,9 @@ def test_cli_runs_a_foundation_model_from_a_folder_and_reports_missing_ones(
     assert info["new"] == ["final_layer.1.bias", "final_layer.1.weight"] and len(info["sha256"]) == 64
     assert main(["report", str(out)]) == 0  # the report shows both, the missing one as n/r
     text = (out / "report" / "main_table.md").read_text()
-    header, _, row = text.split("\n")[2:5]
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("| dataset"))
+    header, _, row = lines[start:start + 3]
     cells = dict(zip(header.strip("|").split("|"), row.strip("|").split("|")))
     assert cells[" biot_quick "] == " n/r " and cells[" cbramod_quick "].strip()[0].isdigit()
     assert "- biot_quick: not_runnable in 1 result row(s) (SynBNCI2014004): biot weights unavailable" in text

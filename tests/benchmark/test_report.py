@@ -1,0 +1,136 @@
+"""The report: every table in three formats, every figure in two, index.html, partial results."""
+
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.cli import main
+from benchmark.report import REPORT_FILES
+from benchmark.results import read_results
+from benchmark.tables import datasets_table, missing_summary, model_sizes_table, reference_table
+
+FIGURES = ("accuracy", "radar", "learning_curves", "paired_scatter", "cd_diagram")
+
+
+@pytest.fixture(scope="module")
+def fewshot_run(tmp_path_factory):
+    """A few-shot run of three classical models on three demo sets (two subjects each)."""
+    out = tmp_path_factory.mktemp("report") / "res"
+    assert main(["run", "--protocol", "fewshot", "--shots", "2,5,10", "--models",
+                 "csp_lda,ts_lr,mdm", "--datasets",
+                 "SynBNCI2014004,SynBNCI2015001,SynAlexMI", "--subjects", "1,2", "--out",
+                 str(out), "--quiet"]) == 0
+    return out
+
+
+def test_report_writes_every_table_and_figure(fewshot_run, capsys):
+    assert main(["report", str(fewshot_run), "--reference", "ts_lr"]) == 0
+    report = fewshot_run / "report"
+    for stem in REPORT_FILES:
+        for ext in ("md", "tex", "csv"):
+            assert (report / f"{stem}.{ext}").stat().st_size > 0, f"{stem}.{ext}"
+        tex = (report / f"{stem}.tex").read_text()
+        assert tex.count(r"\begin{tabular}") == 1 and r"\bottomrule" in tex
+        assert not re.search(r"(?<!\\)%", tex), f"unescaped % in {stem}.tex"
+    for stem in FIGURES:
+        assert (report / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
+        assert (report / f"{stem}.pdf").read_bytes()[:4] == b"%PDF"
+    assert r"\textbf{" in (report / "main_table.tex").read_text()  # best per dataset in bold
+    curves = pd.read_csv(report / "learning_curves.csv")
+    assert sorted(curves["shots"].unique()) == [2, 5, 10] and set(curves["n_subjects"]) == {2}
+    ds = (report / "datasets.md").read_text()
+    assert "| SynAlexMI | 2 | 1 | 16 | 512 | 250 | 120 | right_hand, feet |" in ds
+    stats = (report / "statistics.md").read_text()
+    assert "reference: ts_lr" in stats and "Average rank" in stats
+    html = (report / "index.html").read_text()
+    assert html.count("data:image/png;base64,") == len(FIGURES)
+    assert html.count("<table") >= 6 and "Run configuration and versions" in html
+    assert '"name": "fewshot"' in html and "moabb" in html  # protocol and versions of the rows
+    assert "src=\"http" not in html and "<script" not in html  # self-contained
+    assert "index.html" in capsys.readouterr().out
+
+
+def test_report_on_partial_results_says_what_is_missing(fewshot_run, tmp_path, capsys):
+    part = tmp_path / "partial"
+    shutil.copytree(fewshot_run, part)
+    df = read_results(part)
+    drop = df[(df["model"] == "mdm") & (df["dataset"] != "SynAlexMI")]["unit_id"].unique()
+    drop = list(drop) + list(df[(df["model"] == "csp_lda") & (df["subject"] == 2) &
+                                (df["dataset"] == "SynAlexMI")]["unit_id"].unique())
+    for uid in drop:
+        (part / "units" / f"{uid}.json").unlink()
+    assert main(["report", str(part)]) == 0
+    out = capsys.readouterr().out
+    assert "missing: mdm has no result on SynBNCI2014004, SynBNCI2015001: not in these results" in out
+    assert "missing: csp_lda on SynAlexMI: 1 of 2 subjects finished" in out
+    html = (part / "report" / "index.html").read_text()
+    assert "What is missing" in html and "1 of 2 subjects finished" in html
+    stats = (part / "report" / "statistics.md").read_text()
+    assert "because mirepnet has no finished units" in stats  # the reference fell back, said so
+    assert "no critical-difference diagram" in html  # it needs complete blocks: 2 models left
+    assert "left out (not on every dataset): mdm" in html
+
+
+def test_tables_from_rows_alone():
+    rows = []
+    for subject in (1, 2, 3):
+        for model, score, params in (("csp_lda", 0.70 + 0.01 * subject, None),
+                                     ("eegnet", 0.60, 2818.0)):
+            rows.append({"dataset": "BNCI2014001", "subject": subject, "model": model,
+                         "protocol": "paper", "status": "ok", "score": score, "seed": 0,
+                         "fold": 0, "shots": np.nan, "n_classes": 2, "n_params": params,
+                         "data_chans": 22, "data_sfreq": 250.0, "data_native_sfreq": 250.0,
+                         "data_trials": 144, "data_sessions": 1,
+                         "classes": "left_hand,right_hand", "error": ""})
+    rows.append(dict(rows[0], model="mirepnet", status="not_runnable", score=np.nan,
+                     error="MIRepNet weights are not in the cache"))
+    df = pd.DataFrame(rows)
+    ref, note = reference_table(df)
+    row = ref.reset_index().query("dataset == 'BNCI2014001' and model == 'csp_lda'").iloc[0]
+    assert (row["paper"], row["ours"], row["difference"], row["subjects"]) == ("72", "72.0",
+                                                                              "+0.0", "3")
+    assert note.startswith("1 of 25 paper figures")
+    ds = datasets_table(df).loc["BNCI2014001"]
+    assert (ds["subjects"], ds["channels"], ds["trials"]) == ("3", "22", "432")
+    sizes = model_sizes_table(df)
+    assert sizes.loc["eegnet", "BNCI2014001"] == "2,818" and sizes.loc["eegnet", "paper"] == "1.9 K"
+    assert sizes.loc["csp_lda", "BNCI2014001"] == "—"
+    assert missing_summary(df) == ["mirepnet has no result on BNCI2014001: not runnable, "
+                                   "MIRepNet weights are not in the cache"]
+
+
+def _chromium():
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="needs Debian's chromium (apt install chromium)")
+def test_index_html_renders_in_headless_chromium(fewshot_run, tmp_path):
+    """Every table is in the rendered DOM and every image decodes; a screenshot is taken."""
+    assert main(["report", str(fewshot_run)]) == 0
+    page = (fewshot_run / "report" / "index.html").read_text()
+    # A probe script, added to a copy, writes what the browser rendered into the DOM.
+    probe = ("<script>document.body.setAttribute('data-check', JSON.stringify({tables: "
+             "document.querySelectorAll('table').length, rows: document.querySelectorAll('tr')"
+             ".length, images: Array.from(document.images).map(i => i.complete && "
+             "i.naturalWidth > 100), height: document.body.scrollHeight}));</script>")
+    copy = tmp_path / "index.html"
+    copy.write_text(page.replace("</body>", probe + "</body>"))
+    flags = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(flags + ["--virtual-time-budget=5000", "--dump-dom", copy.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    check = json.loads(re.search(r"data-check=\"([^\"]*)\"", dom).group(1).replace("&quot;", '"'))
+    assert check["tables"] >= 6 and check["rows"] > 40
+    assert check["images"] == [True] * len(FIGURES)  # every embedded figure decoded
+    assert check["height"] > 3000
+    shot = tmp_path / "shot.png"
+    subprocess.run(flags + ["--window-size=1280,2000", f"--screenshot={shot}",
+                            (fewshot_run / "report" / "index.html").as_uri()],
+                   capture_output=True, timeout=120, cwd=tmp_path)
+    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 50_000
