@@ -169,7 +169,7 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
             fh.write(text)
     if not table.empty:
         chance = table.groupby("dataset")["chance"].first()
-        stem = figures.accuracy_bars(df, chance, out / "accuracy")
+        stem = figures.accuracy_bars(_largest_shots(df), chance, out / "accuracy")
         sections.append(Section("Accuracy per dataset", figure=stem, files=_files("accuracy", True)))
         stem = figures.radar(table, out / "radar")
         sections.append(Section("Radar chart", figure=stem, files=_files("radar", True) if stem else (),
@@ -270,7 +270,7 @@ def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
             "test": table["test"]}).set_index("dataset")
         write_table(shown, out, "statistics", title, data=table, note=note + ".")
         sections.append(Section(title, note + ".", shown, files=_files("statistics")))
-    stem = figures.paired_scatter(df, used, out / "paired_scatter")
+    stem = figures.paired_scatter(_largest_shots(df), used, out / "paired_scatter")
     if stem is not None:
         sections.append(Section(f"Per-subject accuracy: {used} against each model", figure=stem,
                                 files=_files("paired_scatter", True)))

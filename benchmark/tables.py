@@ -129,6 +129,12 @@ def missing_summary(df: pd.DataFrame) -> list[str]:
         why = f": {part['status'].iloc[0].replace('_', ' ')}, {reason.iloc[0]}" if len(reason) \
             else ": not in these results"
         lines.append(f"{model} has no result on {', '.join(missing)}{why}")
+    partial = df[(df["status"] == "failed") & df.set_index(["dataset", "model"]).index.isin(ok_pairs)]
+    for (model, error), part in partial.groupby(["model", "error"]):
+        shots = pd.to_numeric(part["shots"], errors="coerce").dropna().astype(int).unique()
+        at = f" at k = {', '.join(map(str, sorted(shots)))}" if len(shots) else ""
+        lines.append(f"{model}: {len(part)} fold(s) failed{at} "
+                     f"({', '.join(sorted(part['dataset'].unique()))}): {error}")
     all_ok = _ok(df)
     if not all_ok.empty:
         expected = all_ok.groupby("dataset")["subject"].nunique()

@@ -89,6 +89,7 @@ def test_tables_from_rows_alone():
                          "classes": "left_hand,right_hand", "error": ""})
     rows.append(dict(rows[0], model="mirepnet", status="not_runnable", score=np.nan,
                      error="MIRepNet weights are not in the cache"))
+    rows.append(dict(rows[1], status="failed", score=np.nan, shots=1.0, error="ValueError: few"))
     df = pd.DataFrame(rows)
     ref, note = reference_table(df)
     row = ref.reset_index().query("dataset == 'BNCI2014001' and model == 'csp_lda'").iloc[0]
@@ -101,7 +102,8 @@ def test_tables_from_rows_alone():
     assert sizes.loc["eegnet", "BNCI2014001"] == "2,818" and sizes.loc["eegnet", "paper"] == "1.9 K"
     assert sizes.loc["csp_lda", "BNCI2014001"] == "—"
     assert missing_summary(df) == ["mirepnet has no result on BNCI2014001: not runnable, "
-                                   "MIRepNet weights are not in the cache"]
+                                   "MIRepNet weights are not in the cache",
+                                   "eegnet: 1 fold(s) failed at k = 1 (BNCI2014001): ValueError: few"]
 
 
 def _chromium():
