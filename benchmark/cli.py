@@ -188,14 +188,14 @@ def _cmd_run(args) -> int:
         f"protocol {protocol.name}, results in {out}")
     _preflight_weights(pipelines, log)
     summary = run_benchmark(cfg, log=log)
-    df = read_results(out)
+    rows = read_results(out)
     names = {p.name for p in pipelines}
-    df = df[df["dataset"].isin([d.name for d in datasets]) & df["model"].isin(names)]
+    df = rows[rows["dataset"].isin([d.name for d in datasets]) & rows["model"].isin(names)]
     grid = format_main_table(main_table(_largest_shots(df)))
     print()
     print("Accuracy (%), mean ± std over subjects:")
     print(grid.to_string() if not grid.empty else "(no finished units)")
-    report = write_report(out, read_results(out))
+    report = write_report(out, rows)
     print(f"\n{summary.done} unit(s) run, {summary.skipped} already stored, "
           f"{len(summary.failed)} failed, {len(summary.not_runnable)} not runnable, "
           f"in {summary.seconds:.0f} s; table: {Path(out) / 'results.csv'}; report: {report}")

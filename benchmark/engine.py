@@ -181,18 +181,18 @@ def _run_subject(cfg, store, data: SubjectData, spec, subject, units, pre_of, ve
     y_all = np.array([classes.index(c) for c in data.y])
     trial_ids = data.trial_ids()
     prepared: dict = {}
-    folds_of: dict[int, list] = {}
+    folds_of: dict[int, list] = {}  # seed -> [(fold, its split hash)], shared by every model
     for seed, pipe, key, uid in units:
         label = f"{spec.name} s{subject} seed{seed} {pipe.name}"
         rows, errors = [], []
         try:
             if seed not in folds_of:
-                folds_of[seed] = list(cfg.protocol.split(y_all, seed, meta=data, target=subject))
-            for fold in folds_of[seed]:
+                folds_of[seed] = [(fold, split_digest(fold, trial_ids)) for fold in
+                                  cfg.protocol.split(y_all, seed, meta=data, target=subject)]
+            for fold, split in folds_of[seed]:
                 try:
-                    rows.append(_run_fold(cfg, data, fold, pipe, pre_of[pipe.name], key, seed,
-                                          classes, y_all, prepared, versions, trial_ids,
-                                          spec.sfreq))
+                    rows.append(_run_fold(cfg, data, fold, split, pipe, pre_of[pipe.name], key,
+                                          seed, classes, y_all, prepared, versions, spec.sfreq))
                 except (KeyboardInterrupt, SystemExit, UserError, NotRunnable):
                     raise
                 except Exception as exc:  # this fold fails; the unit's other folds go on
@@ -200,8 +200,7 @@ def _run_subject(cfg, store, data: SubjectData, spec, subject, units, pre_of, ve
                     errors.append(traceback.format_exc())
                     rows.append(_row(key, pipe, cfg, versions, status="failed", error=reason,
                                      fold=fold.fold, shots=fold.shots,
-                                     session=fold.session or key["session"],
-                                     split=split_digest(fold, trial_ids)))
+                                     session=fold.session or key["session"], split=split))
             ok = [r for r in rows if r["status"] == "ok"]
             if not ok:
                 raise _UnitFailed(rows[0]["error"] if rows else "no folds", "\n".join(errors))
@@ -237,8 +236,8 @@ class _UnitFailed(Exception):
     """Every fold of a unit failed: ``args = (first reason, tracebacks)``."""
 
 
-def _run_fold(cfg, data, fold, pipe, pre, key, seed, classes, y_all, prepared, versions,
-              trial_ids, spec_sfreq) -> dict:
+def _run_fold(cfg, data, fold, split, pipe, pre, key, seed, classes, y_all, prepared, versions,
+              spec_sfreq) -> dict:
     """Calibrate on ``fold.train``, score on ``fold.test``; the result row."""
     pkey = (seed, fold.fold, pre.alignment, pre.template)
     if pkey not in prepared:
@@ -265,7 +264,7 @@ def _run_fold(cfg, data, fold, pipe, pre, key, seed, classes, y_all, prepared, v
     if not np.isfinite(score):
         raise FloatingPointError("score is not finite")
     return _row(key, pipe, cfg, versions, status="ok", fold=fold.fold, shots=fold.shots,
-                session=fold.session or key["session"], split=split_digest(fold, trial_ids),
+                session=fold.session or key["session"], split=split,
                 score=score, n_train=len(ytr), n_test=len(yte), n_classes=len(classes),
                 n_chans=Xtr.shape[1], fit_time=t1 - t0, predict_time=t2 - t1, pre=pre,
                 model_info=_model_info(model), n_params=_n_params(model),

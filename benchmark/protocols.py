@@ -62,26 +62,6 @@ def _holdout(y: np.ndarray, index: np.ndarray, test_size: float, rng) -> tuple[n
     return np.sort(np.concatenate(test)), pools
 
 
-def _usable_shots(shots, pools, test_size) -> list[int]:
-    available = min(len(p) for p in pools)
-    usable = [k for k in shots if k <= available]
-    if not usable:
-        raise NotRunnable(
-            f"after holding out {test_size:.0%} for testing, the smallest class has "
-            f"{available} calibration trial(s), fewer than the smallest --shots "
-            f"{shots[0]}; ask for fewer shots or a smaller test share")
-    return usable
-
-
-def _check_shots(obj, allow_empty: bool) -> None:
-    shots = tuple(sorted({int(k) for k in obj.shots}))
-    if (not shots and not allow_empty) or (shots and shots[0] < 1):
-        raise UserError(f"--shots must be positive integers, got {obj.shots}")
-    if not 0.0 < obj.test_size < 1.0:
-        raise UserError(f"the held-out test share must be between 0 and 1, got {obj.test_size}")
-    object.__setattr__(obj, "shots", shots)
-
-
 @dataclass(frozen=True)
 class PaperSplit:
     """The MIRepNet release's downstream protocol.
@@ -152,7 +132,42 @@ class PaperSplit:
 
 
 @dataclass(frozen=True)
-class FewShotSplit:
+class _ShotsSplit:
+    """What the protocols with ``--shots`` share: a stratified held-out part of each class,
+    and nested calibration sets of ``k`` trials per class drawn from the rest."""
+
+    shots: tuple[int, ...] = ()
+    test_size: float = 0.5
+    allow_no_shots = True  # class attribute: may ``shots`` be empty?
+
+    def __post_init__(self):
+        shots = tuple(sorted({int(k) for k in self.shots}))
+        if (not shots and not self.allow_no_shots) or (shots and shots[0] < 1):
+            raise UserError(f"--shots must be positive integers, got {self.shots}")
+        if not 0.0 < self.test_size < 1.0:
+            raise UserError(f"the held-out test share must be between 0 and 1, got {self.test_size}")
+        object.__setattr__(self, "shots", shots)
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"shots": list(self.shots)}
+
+    select = PaperSplit.select
+
+    def _calibration_sets(self, pools: list[np.ndarray]) -> Iterator[tuple[int, np.ndarray]]:
+        """``(k, the first k trials of every class pool)`` for each ``k`` the pools allow."""
+        available = min(len(p) for p in pools)
+        usable = [k for k in self.shots if k <= available]
+        if not usable:
+            raise NotRunnable(
+                f"after holding out {self.test_size:.0%} for testing, the smallest class has "
+                f"{available} calibration trial(s), fewer than the smallest --shots "
+                f"{self.shots[0]}; ask for fewer shots or a smaller test share")
+        for k in usable:
+            yield k, np.sort(np.concatenate([p[:k] for p in pools]))
+
+
+@dataclass(frozen=True)
+class FewShotSplit(_ShotsSplit):
     """Within-subject learning curves: ``k`` calibration trials per class, fixed test part.
 
     Per subject and seed: a stratified ``test_size`` share of each class is held out once
@@ -171,31 +186,22 @@ class FewShotSplit:
     """
 
     shots: tuple[int, ...] = (1, 2, 5, 10, 20, 30)
-    test_size: float = 0.5
     name: str = "fewshot"
     version: str = "1"
     scope = "subject"
-
-    def __post_init__(self):
-        _check_shots(self, allow_empty=False)
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"shots": list(self.shots)}
-
-    select = PaperSplit.select
+    allow_no_shots = False
 
     def split(self, y: np.ndarray, seed: int, meta=None, target=None) -> Iterator[Fold]:
         """Yield one fold per usable ``k`` (``fold`` is its index), all on the same test set."""
         y = np.asarray(y)
         rng = np.random.default_rng(seed)
         test_idx, pools = _holdout(y, np.arange(len(y)), self.test_size, rng)
-        for i, k in enumerate(_usable_shots(self.shots, pools, self.test_size)):
-            train = np.sort(np.concatenate([p[:k] for p in pools]))
+        for i, (k, train) in enumerate(self._calibration_sets(pools)):
             yield Fold(train=train, test=test_idx, fold=i, shots=k)
 
 
 @dataclass(frozen=True)
-class LeaveOneSubjectOut:
+class LeaveOneSubjectOut(_ShotsSplit):
     """Cross-subject transfer: train on every other subject of the dataset, test on one.
 
     Every subject other than the target (all of the dataset's subjects, whatever
@@ -221,19 +227,9 @@ class LeaveOneSubjectOut:
     He & Wu, IEEE TBME 67(2), 2020 (alignment per subject).
     """
 
-    shots: tuple[int, ...] = ()
-    test_size: float = 0.5
     name: str = "loso"
     version: str = "1"
     scope = "dataset"
-
-    def __post_init__(self):
-        _check_shots(self, allow_empty=True)
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"shots": list(self.shots)}
-
-    select = PaperSplit.select
 
     def split(self, y: np.ndarray, seed: int, meta=None, target=None) -> Iterator[Fold]:
         """Folds for one ``target`` subject; ``meta.subjects`` gives each trial's subject."""
@@ -257,8 +253,7 @@ class LeaveOneSubjectOut:
         rng = np.random.default_rng([seed, int(target)])
         test_idx, pools = _holdout(y, target_idx, self.test_size, rng)
         yield Fold(train=sources, test=test_idx, fold=0, shots=0, train_groups=src_groups)
-        for i, k in enumerate(_usable_shots(self.shots, pools, self.test_size), start=1):
-            calib = np.sort(np.concatenate([p[:k] for p in pools]))
+        for i, (k, calib) in enumerate(self._calibration_sets(pools), start=1):
             groups = np.concatenate([src_groups, np.full(len(calib), f"{target}-calibration")])
             yield Fold(train=np.concatenate([sources, calib]), test=test_idx, fold=i, shots=k,
                        train_groups=groups)

@@ -230,13 +230,8 @@ def _sizes(df: pd.DataFrame, rebuild: bool) -> pd.DataFrame:
     if not rebuild:
         return tables.model_sizes_table(df)
     from benchmark.model_sizes import model_size_table
-    from benchmark.paper_reference import PAPER_MODEL_SIZES
 
-    sizes = model_size_table(df)
-    if not sizes.empty:
-        sizes["paper"] = [tables._human(PAPER_MODEL_SIZES[m]) if m in PAPER_MODEL_SIZES else "—"
-                          for m in sizes.index]
-    return sizes
+    return tables.with_paper_sizes(model_size_table(df))
 
 
 def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
@@ -244,13 +239,19 @@ def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
     from benchmark import figures
     from benchmark.formats import write_table
     from benchmark.html_report import Section
-    from benchmark.statistics import average_ranks, compare_to_reference, subject_scores
+    from benchmark.statistics import (
+        average_ranks,
+        choose_reference,
+        compare_to_reference,
+        subject_scores,
+    )
 
     if (df["status"] == "ok").sum() == 0:
         return []
     sections = []
+    scores = subject_scores(df)
+    used, _ = choose_reference(scores, reference)  # the model the tests below compare against
     table, note = compare_to_reference(df, reference)
-    used = note.split(":", 1)[1].split()[0] if ":" in note else reference
     title = "Paired comparisons over subjects"
     if table.empty:
         text = f"# {title}\n\n{note}.\n\nNo dataset has two or more subjects finished by the reference and a model.\n"
@@ -282,7 +283,7 @@ def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
     write_table(ranks, out, "ranks", title)
     with open(out / "statistics.md", "a") as fh:
         fh.write(f"\n# {title}\n\n" + _markdown(ranks))
-    means = subject_scores(df).groupby(["dataset", "model"])["score"].mean().unstack("model")
+    means = scores.groupby(["dataset", "model"])["score"].mean().unstack("model")
     stem, cd_note = figures.cd_diagram(means, out / "cd_diagram")
     sections.append(Section(title, cd_note, ranks, stem,
                             _files("ranks") + (_files("cd_diagram", True) if stem else ())))

@@ -12,7 +12,8 @@ import pandas as pd
 
 from benchmark.paper_reference import PAPER_MODEL_SIZES, PAPER_PROTOCOL, REFERENCE_ACCURACY
 
-__all__ = ["datasets_table", "model_sizes_table", "reference_table", "missing_summary"]
+__all__ = ["datasets_table", "model_sizes_table", "with_paper_sizes", "reference_table",
+           "missing_summary"]
 
 
 def _ok(df: pd.DataFrame) -> pd.DataFrame:
@@ -74,10 +75,16 @@ def model_sizes_table(df: pd.DataFrame) -> pd.DataFrame:
     counts = pd.to_numeric(ok["n_params"], errors="coerce")
     grid = counts.groupby([ok["model"], ok["dataset"]]).max().unstack("dataset")
     shown = grid.map(lambda v: f"{int(v):,}" if np.isfinite(v) else "—")
-    shown["paper"] = [_human(PAPER_MODEL_SIZES[m]) if m in PAPER_MODEL_SIZES else "—"
-                      for m in shown.index]
     shown.index.name, shown.columns.name = "model", None
-    return shown
+    return with_paper_sizes(shown)
+
+
+def with_paper_sizes(sizes: pd.DataFrame) -> pd.DataFrame:
+    """``sizes`` (models as index) with a ``paper`` column: the paper's parameter count."""
+    if not sizes.empty:
+        sizes["paper"] = [_human(PAPER_MODEL_SIZES[m]) if m in PAPER_MODEL_SIZES else "—"
+                          for m in sizes.index]
+    return sizes
 
 
 def reference_table(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:

@@ -34,10 +34,11 @@ def apply_preprocessing(
     operator = None  # (channels_out, channels_in) or, per group, (n_groups, out, in)
     inverse = None
     if config.alignment == "ea":
-        if groups is None or len(set(np.asarray(groups).tolist())) == 1:
-            operator = EuclideanAlignment().fit(X).filter_
-        else:
+        if groups is not None:
             labels, inverse = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+        if groups is None or len(labels) == 1:
+            operator, inverse = EuclideanAlignment().fit(X).filter_, None
+        else:
             operator = np.stack([EuclideanAlignment().fit(X[inverse == g]).filter_
                                  for g in range(len(labels))])  # a loop over groups, not trials
     if config.template != "none":
