@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import warnings
 from pathlib import Path
 
 from benchmark.errors import UserError
@@ -78,7 +77,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="weights for pretrained models: 'hub', hf://OWNER/REPO[/FILE], a "
                           "MIRepNet .pth file or a braindecode save_pretrained folder; MODEL= "
                           "limits it to one model; repeatable")
-    run.add_argument("--quiet", action="store_true", help="print only the final table")
+    run.add_argument("--jobs", type=int, default=1,
+                     help="run units in N local worker processes (default: 1, this process)")
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run units on a Dask distributed cluster, e.g. tcp://HOST:8786 "
+                          "(workers need this package installed and the data/weights)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the grid (units by dataset and model) and an estimate of its "
+                          "cost, run nothing")
+    run.add_argument("--cache", default=None, metavar="DIR",
+                     help="epoch cache folder (default: $BENCHMARK_CACHE or "
+                          "~/.cache/mirepnet-benchmark)")
+    run.add_argument("--no-cache", action="store_true",
+                     help="load every subject through MOABB, without the epoch cache")
+    run.add_argument("--progress", choices=["auto", "bar", "lines", "none"], default="auto",
+                     help="a progress bar (auto: on a terminal), one line per unit (auto: in "
+                          "logs), or only failures")
+    run.add_argument("--quiet", action="store_true",
+                     help="print only failures and the final table (--progress none)")
 
     lst = sub.add_parser("list", help="list models, datasets or protocols")
     lst.add_argument("what", choices=["models", "datasets", "protocols", "suites"])
@@ -99,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "shapes (also models that did not run) instead of reading the rows")
 
     perf = sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
-    perf.add_argument("what", nargs="?", choices=["preprocessing", "mirepnet", "zoo", "all"],
+    perf.add_argument("what", nargs="?", choices=["preprocessing", "classical", "mirepnet", "jobs", "zoo", "all"],
                       default="all", help="which figures (default: all)")
     perf.add_argument("--repeats", type=int, default=3, help="timed repetitions (default: 3)")
 
@@ -162,6 +178,7 @@ def _cmd_run(args) -> int:
     from benchmark.datasets import resolve_datasets
     from benchmark.engine import RunConfig, run_benchmark
     from benchmark.pipelines import discover_pipelines, select_pipelines
+    from benchmark.progress import make_progress
     from benchmark.protocols import get_protocol
     from benchmark.report import _largest_shots, format_main_table, main_table, write_report
     from benchmark.results import read_results
@@ -180,14 +197,28 @@ def _cmd_run(args) -> int:
     seeds = parse_int_list(args.seeds, "seed")
     subjects = parse_int_list(args.subjects, "subject") if args.subjects else None
     out = args.out or _default_out(args.datasets, args.protocol)
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.jobs > 1 and args.scheduler:
+        raise UserError("--jobs and --scheduler exclude each other: the cluster's workers "
+                        "set the parallelism; drop --jobs")
     cfg = RunConfig(pipelines=pipelines, datasets=datasets, protocol=protocol, seeds=seeds,
                     out=out, subjects=subjects, template=args.template,
-                    retry_failed=args.retry_failed)
-    log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, flush=True))
-    log(f"running {len(pipelines)} model(s) x {len(datasets)} dataset(s) x {len(seeds)} seed(s), "
-        f"protocol {protocol.name}, results in {out}")
-    _preflight_weights(pipelines, log)
-    summary = run_benchmark(cfg, log=log)
+                    retry_failed=args.retry_failed, jobs=args.jobs, scheduler=args.scheduler,
+                    cache_dir=args.cache, use_cache=not args.no_cache,
+                    plugins=tuple(args.plugin))
+    if args.dry_run:
+        return _dry_run(cfg)
+    progress = make_progress("none" if args.quiet else args.progress,
+                             log=lambda msg: print(msg, flush=True))
+    say = (lambda msg: None) if args.quiet else progress.message
+    say(
+        f"running {len(pipelines)} model(s) x {len(datasets)} dataset(s) x {len(seeds)} "
+        f"seed(s), protocol {protocol.name}, results in {out}"
+        + (f", {args.jobs} jobs" if args.jobs > 1 else "")
+        + (f", Dask scheduler {args.scheduler}" if args.scheduler else ""))
+    _preflight_weights(pipelines, say)
+    summary = run_benchmark(cfg, progress=progress)
     rows = read_results(out)
     names = {p.name for p in pipelines}
     df = rows[rows["dataset"].isin([d.name for d in datasets]) & rows["model"].isin(names)]
@@ -196,14 +227,60 @@ def _cmd_run(args) -> int:
     print("Accuracy (%), mean ± std over subjects:")
     print(grid.to_string() if not grid.empty else "(no finished units)")
     report = write_report(out, rows)
+    busy = f", {summary.busy} left to another run on this folder" if summary.busy else ""
     print(f"\n{summary.done} unit(s) run, {summary.skipped} already stored, "
-          f"{len(summary.failed)} failed, {len(summary.not_runnable)} not runnable, "
+          f"{len(summary.failed)} failed, {len(summary.not_runnable)} not runnable{busy}, "
           f"in {summary.seconds:.0f} s; table: {Path(out) / 'results.csv'}; report: {report}")
     for line in summary.failed[:20]:
         print(f"  failed: {line}")
+    if summary.failed:
+        print("  (`--retry-failed` runs failed units again)")
     for what, reason in summary.reasons.items():
         print(f"  not runnable: {what}: {reason}")
     return 1 if summary.failed or (summary.not_runnable and summary.done == 0) else 0
+
+
+def _dry_run(cfg) -> int:
+    """Print the grid and its estimated cost; run nothing."""
+    from benchmark.datasets.cache import EpochCache
+    from benchmark.engine import _wanted, plan_units
+    from benchmark.estimate import estimate_cost, format_duration, grid_table
+    from benchmark.results import ResultStore
+
+    units = plan_units(cfg)
+    root = Path(cfg.out)
+    store = ResultStore(root) if (root / "units").is_dir() else None
+    pending = [u for u in units if store is None or _wanted(store.status(u.uid), cfg.retry_failed)]
+    rows = store.rows() if store is not None else None
+    cached = set()
+    if cfg.use_cache:
+        cache = EpochCache(cfg.cache_dir)
+        cached = {(u.spec.name, u.subject) for u in pending
+                  if cache.path(u.spec, u.subject, cfg.preprocessing).exists()}
+    seeds = ",".join(map(str, cfg.seeds))
+    print(f"dry run: protocol {cfg.protocol.name}, seeds {seeds}, results in {cfg.out}")
+    print(f"{len(units)} unit(s) in the grid: {len(cfg.pipelines)} model(s) x "
+          f"{len(cfg.datasets)} dataset(s) x their subjects x {len(cfg.seeds)} seed(s); "
+          f"{len(units) - len(pending)} already stored, {len(pending)} to run")
+    if not pending:
+        return 0
+    print("\nunits to run (dataset x model):")
+    print(grid_table(pending).to_string())
+    cost = estimate_cost(units, pending, cfg.protocol, rows, cached)
+    shown = cost.assign(s_per_fold=cost["s_per_fold"].map(lambda v: f"{v:.2f}"),
+                        seconds=cost["seconds"].map(format_duration))
+    print("\nestimated cost (seconds per fold: measured in this folder, or a prior for a "
+          "demo-sized subject on 2 CPU cores):")
+    print(shown.to_string(index=False))
+    total = float(cost["seconds"].sum()) + cost.attrs["load_seconds"]
+    workers = cfg.jobs if not cfg.scheduler else None
+    print(f"\nloading {cost.attrs['subjects_to_load']} subject(s) not in the epoch cache: "
+          f"~{format_duration(cost.attrs['load_seconds'])}")
+    line = f"total: ~{format_duration(total)} of compute"
+    if workers and workers > 1:
+        line += f", ~{format_duration(total / workers)} with --jobs {workers}"
+    print(line + " (a rough estimate)")
+    return 0
 
 
 def _with_checkpoints(pipelines, given: list[str]):
@@ -418,10 +495,9 @@ def _cmd_perf(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for user errors, 130 on Ctrl-C)."""
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning, module="braindecode")
-    warnings.filterwarnings("ignore", message="A window was not provided")  # BIOT's STFT
-    warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")  # ADFCNN
+    from benchmark.worker import quiet_warnings
+
+    quiet_warnings()
     args = build_parser().parse_args(argv)
     handlers = {"run": _cmd_run, "list": _cmd_list, "report": _cmd_report,
                 "download": _cmd_download, "perf": _cmd_perf, "checkpoint": _cmd_checkpoint,

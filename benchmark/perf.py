@@ -1,12 +1,19 @@
-"""Throughput figures printed by ``python -m benchmark perf [preprocessing|mirepnet|all]``.
+"""Figures printed by ``python -m benchmark perf [preprocessing|classical|mirepnet|jobs|zoo|all]``.
 
 Preprocessing: the suite's vectorised Euclidean alignment + template mapping against a
 plain per-trial loop of the same maths (``np.cov`` per trial, a per-trial matrix
 product), on 288 trials x 22 channels x 1000 samples (one BCI IV 2a session at 250 Hz).
 
+Classical end to end: the suite's engine (``--protocol within-session``, 5-fold CV per
+session) against MOABB's own ``WithinSessionEvaluation`` running the same scikit-learn
+pipelines (Euclidean alignment + CSP-LDA / TS-LR / MDM) on the same demo subjects at the
+same band, rate and window: wall-clock seconds and mean accuracy of each.
+
 MIRepNet: inference (evaluation mode, no gradient) and training steps (forward, loss,
 backward, Adam step) in trials/s at batch 8 and 64, with the embedding's two linear
 convolutions computed as released (conv1 then conv2) and fused into one convolution.
+
+Jobs: the same grid run with ``--jobs 1`` and ``--jobs 2`` (warm epoch cache): speed-up.
 """
 
 from __future__ import annotations
@@ -94,6 +101,9 @@ def preprocessing_throughput(n_trials=288, n_chans=22, n_times=1000, repeats=5):
     for key, fn, r in (("vectorised", vectorised, repeats), ("per_trial", per_trial_reference, repeats),
                        ("release_style", release_style_reference, 1)):
         figures[key] = n_trials / _best_of(lambda fn=fn: fn(X, names), r)
+    # The floor: allocating and writing the output (45 x n_times float32 per trial) alone.
+    figures["write_floor"] = n_trials / _best_of(
+        lambda: np.empty((n_trials, 45, n_times), np.float32).fill(1.0), repeats)
     return figures
 
 
@@ -229,6 +239,148 @@ def zoo_epoch_times(dataset: str = "SynBNCI2014001", subject: int = 1, epochs: i
     return rows
 
 
+CLASSICAL = ("csp_lda", "ts_lr", "mdm")
+
+
+def _demo_specs(datasets: str):
+    from benchmark.datasets import resolve_datasets
+
+    return resolve_datasets(datasets)
+
+
+def _suite_run(specs, models, protocol, subjects, out, cache, jobs=1, seeds=(0,)) -> tuple:
+    """Seconds and the finished rows of one engine run."""
+    from benchmark.engine import RunConfig, run_benchmark
+    from benchmark.pipelines import discover_pipelines, select_pipelines
+    from benchmark.results import read_results
+
+    cfg = RunConfig(pipelines=select_pipelines(",".join(models), discover_pipelines()),
+                    datasets=specs, protocol=protocol, seeds=list(seeds), out=str(out),
+                    subjects=subjects, jobs=jobs, cache_dir=str(cache))
+    t0 = time.perf_counter()
+    summary = run_benchmark(cfg, log=lambda m: None)
+    seconds = time.perf_counter() - t0
+    if summary.failed:
+        raise RuntimeError(f"perf run failed: {summary.failed[:3]}")
+    return seconds, read_results(out)
+
+
+def _moabb_run(specs, models, subjects, seed=0) -> tuple:
+    """Seconds and mean accuracy per model of MOABB's WithinSessionEvaluation."""
+    import tempfile
+
+    from moabb.evaluations import WithinSessionEvaluation
+    from moabb.paradigms import MotorImagery
+    from sklearn.pipeline import make_pipeline
+
+    from benchmark.datasets.loading import configure_moabb
+    from benchmark.pipelines import discover_pipelines
+    from benchmark.preprocessing import EuclideanAlignment
+
+    configure_moabb()
+    pre = PreprocessingConfig()
+    pipes = discover_pipelines()
+    scores = []
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec in specs:
+            dataset = spec.instantiate()
+            dataset.subject_list = list(subjects)
+            paradigm = MotorImagery(events=list(spec.classes), n_classes=len(spec.classes),
+                                    fmin=pre.fmin, fmax=pre.fmax, tmin=0.0, tmax=pre.window_s,
+                                    resample=pre.sfreq)
+            built = {name: make_pipeline(EuclideanAlignment(), pipes[name].build(
+                n_chans=spec.n_chans, n_outputs=len(spec.classes), n_times=pre.n_times,
+                sfreq=pre.sfreq)) for name in models}
+            evaluation = WithinSessionEvaluation(paradigm=paradigm, datasets=[dataset],
+                                                 random_state=seed, overwrite=True,
+                                                 hdf5_path=tmp, n_jobs=1)
+            scores.append(evaluation.process(built))
+    seconds = time.perf_counter() - t0
+    import pandas as pd
+
+    df = pd.concat(scores)
+    return seconds, df.groupby("pipeline")["score"].mean().to_dict(), len(df)
+
+
+def classical_vs_moabb(datasets: str = "demo", subjects=(1, 2, 3, 4), models=CLASSICAL) -> dict:
+    """The engine (cold and warm epoch cache) and MOABB on the same within-session work."""
+    import tempfile
+    from pathlib import Path
+
+    from benchmark.protocols import WithinSessionCV
+
+    specs = _demo_specs(datasets)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        cold, rows = _suite_run(specs, models, WithinSessionCV(), list(subjects), tmp / "a",
+                                tmp / "cache")
+        warm, _ = _suite_run(specs, models, WithinSessionCV(), list(subjects), tmp / "b",
+                             tmp / "cache")
+    ok = rows[rows["status"] == "ok"]
+    moabb_s, moabb_acc, moabb_rows = _moabb_run(specs, models, subjects)
+    return {"datasets": [s.name for s in specs], "subjects": list(subjects),
+            "fits": len(ok), "suite_cold": cold, "suite_warm": warm, "moabb": moabb_s,
+            "moabb_sessions": moabb_rows,
+            "suite_acc": ok.groupby("model")["score"].mean().to_dict(), "moabb_acc": moabb_acc}
+
+
+def jobs_speedup(datasets: str = "demo", subjects=(1, 2, 3, 4), models=CLASSICAL,
+                 protocol=None, jobs=(1, 2)) -> dict:
+    """Seconds of one grid with each number of jobs (warm epoch cache, fresh results)."""
+    import tempfile
+    from pathlib import Path
+
+    from benchmark.protocols import WithinSessionCV
+
+    specs = _demo_specs(datasets)
+    protocol = protocol or WithinSessionCV()
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        _suite_run(specs, ("csp_lda",), protocol, list(subjects), tmp / "warm-up", tmp / "cache")
+        for n in jobs:
+            out[n], rows = _suite_run(specs, models, protocol, list(subjects), tmp / f"jobs{n}",
+                                      tmp / "cache", jobs=n)
+            out[f"units_{n}"] = rows["unit_id"].nunique()
+    return out
+
+
+def _print_classical() -> None:
+    f = classical_vs_moabb()
+    print(f"classical pipelines end to end ({', '.join(CLASSICAL)}), within-session 5-fold CV, "
+          f"{len(f['datasets'])} demo datasets x subjects {f['subjects'][0]}-{f['subjects'][-1]}, "
+          f"{f['fits']} fits each side:")
+    print(f"  MOABB WithinSessionEvaluation     {f['moabb']:>7.1f} s")
+    print(f"  suite, cold epoch cache           {f['suite_cold']:>7.1f} s   "
+          f"{f['moabb'] / f['suite_cold']:.2f}x MOABB's speed")
+    print(f"  suite, warm epoch cache           {f['suite_warm']:>7.1f} s   "
+          f"{f['moabb'] / f['suite_warm']:.2f}x MOABB's speed")
+    print("  mean accuracy (suite / MOABB; alignment of the test part differs, see "
+          "benchmark/perf.py): " + ", ".join(
+              f"{m} {f['suite_acc'].get(m, float('nan')):.3f} / "
+              f"{f['moabb_acc'].get(m, float('nan')):.3f}" for m in CLASSICAL))
+
+
+def _print_jobs() -> None:
+    import os
+
+    print(f"--jobs speed-up on {os.cpu_count()} cores (warm epoch cache):")
+    for label, kwargs in (("classical, within-session", {}),
+                          ("eegnet, paper protocol", {"models": ("eegnet",), "protocol": _paper(),
+                                                      "datasets": "SynBNCI2014004,SynBNCI2014001",
+                                                      "subjects": (1, 2)})):
+        f = jobs_speedup(**kwargs)
+        print(f"  {label:<26} {f['units_1']} units: --jobs 1 {f[1]:.1f} s, --jobs 2 {f[2]:.1f} s,"
+              f" speed-up {f[1] / f[2]:.2f}x")
+
+
+def _paper():
+    from benchmark.protocols import PaperSplit
+
+    return PaperSplit()
+
+
 def main(what: str = "all", repeats: int = 3) -> int:
     import os
 
@@ -246,6 +398,14 @@ def main(what: str = "all", repeats: int = 3) -> int:
         _print_mirepnet(repeats)
         if what == "mirepnet":
             return 0
+    if what in ("classical", "all"):
+        _print_classical()
+        if what == "classical":
+            return 0
+    if what in ("jobs", "all"):
+        _print_jobs()
+        if what == "jobs":
+            return 0
     f = preprocessing_throughput()
     print("preprocessing (EA + 45-channel template), 288 trials x 22 channels x 1000 samples, "
           f"float32 (outputs agree to {f['max_abs_diff']:.1e}):")
@@ -254,6 +414,8 @@ def main(what: str = "all", repeats: int = 3) -> int:
           f"suite is {f['vectorised'] / f['per_trial']:.1f}x faster")
     print(f"  release-style per-channel loop {f['release_style']:>8,.0f} trials/s   "
           f"suite is {f['vectorised'] / f['release_style']:.0f}x faster")
+    print(f"  (only writing the output array  {f['write_floor']:>8,.0f} trials/s: the memory "
+          f"floor of any implementation)")
     return 0
 
 

@@ -19,6 +19,7 @@ from benchmark.datasets.loading import SubjectData
 from benchmark.errors import NotRunnable, UserError
 
 __all__ = ["PaperSplit", "FewShotSplit", "LeaveOneSubjectOut", "CrossSessionSplit",
+           "WithinSessionCV",
            "PROTOCOLS", "get_protocol", "Fold", "split_digest"]
 
 
@@ -297,10 +298,58 @@ class CrossSessionSplit:
             yield Fold(train=train, test=test, fold=i, train_groups=sessions[train], session=s)
 
 
-Protocol = Union[PaperSplit, FewShotSplit, LeaveOneSubjectOut, CrossSessionSplit]
+@dataclass(frozen=True)
+class WithinSessionCV:
+    """MOABB's within-session evaluation: stratified k-fold cross-validation per session.
+
+    As ``moabb.evaluations.WithinSessionEvaluation``: in every session of the subject,
+    ``StratifiedKFold(n_folds, shuffle=True, random_state=seed)``; one fold per (session,
+    split).  Alignment is fitted on each part, as in the other protocols.  Used to compare
+    with MOABB's published within-session scores and by ``perf`` to time the engine against
+    MOABB's own evaluation on the same work.
+    """
+
+    n_folds: int = 5
+    name: str = "within-session"
+    version: str = "1"
+    scope = "subject"
+    uses_all_sessions = True
+
+    def __post_init__(self):
+        if self.n_folds < 2:
+            raise UserError(f"within-session needs at least 2 folds, got {self.n_folds}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def select(self, data: SubjectData, session: str | None) -> SubjectData:
+        """Every session."""
+        return data
+
+    def split(self, y: np.ndarray, seed: int, meta=None, target=None) -> Iterator[Fold]:
+        from sklearn.model_selection import StratifiedKFold
+
+        y = np.asarray(y)
+        sessions = np.asarray(meta.sessions).astype(str)
+        fold = 0
+        for s in sorted(set(sessions)):
+            index = np.flatnonzero(sessions == s)
+            smallest = np.bincount(y[index]).min() if len(index) else 0
+            if len(set(y[index])) < 2 or smallest < self.n_folds:
+                raise NotRunnable(
+                    f"session {s} has {smallest} trial(s) in its smallest class, fewer than the "
+                    f"{self.n_folds} folds of within-session; use --protocol paper")
+            cv = StratifiedKFold(self.n_folds, shuffle=True, random_state=seed)
+            for train, test in cv.split(np.zeros(len(index)), y[index]):
+                yield Fold(train=index[train], test=index[test], fold=fold, session=s)
+                fold += 1
+
+
+Protocol = Union[PaperSplit, FewShotSplit, LeaveOneSubjectOut, CrossSessionSplit,
+                 WithinSessionCV]
 
 PROTOCOLS = {"paper": PaperSplit, "fewshot": FewShotSplit, "loso": LeaveOneSubjectOut,
-             "cross-session": CrossSessionSplit}
+             "cross-session": CrossSessionSplit, "within-session": WithinSessionCV}
 
 
 def get_protocol(name: str, **kwargs):

@@ -2,9 +2,15 @@
 
 A *unit* is one (dataset, subject, session, model, protocol, seed) evaluation; it
 produces one row per fold.  Each unit is written as ``DIR/units/<id>.json`` through a
-temporary file, ``fsync`` and ``os.replace``, so a crash or Ctrl-C never leaves half a
-unit, concurrent writers never interleave, and a rerun skips every unit whose file
+temporary file, ``fsync`` and ``os.replace``, so a crash, Ctrl-C or SIGKILL never leaves
+half a unit, concurrent writers never interleave, and a rerun skips every unit whose file
 exists.  ``DIR/results.csv`` is the tidy export (one row per fold, failures included).
+
+Several runs may share one folder at once: a run *claims* a unit with an exclusive
+``flock`` on ``DIR/locks/<id>.lock`` before running it (the operating system drops the
+lock when the process ends, however it ends), so two runs split the work instead of
+doing it twice, and the export is written under a lock of its own after reading every
+stored unit, so the last export holds every unit stored before it.
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ class ResultStore:
         self.root = Path(root)
         try:
             (self.root / "units").mkdir(parents=True, exist_ok=True)
+            (self.root / "locks").mkdir(exist_ok=True)
             probe = self.root / "units" / ".write-probe"
             probe.write_text("")
             probe.unlink()
@@ -97,6 +104,17 @@ class ResultStore:
         except (OSError, ValueError, KeyError):
             return None  # unreadable: treat as not done, it will be rewritten
 
+    def claim(self, unit_id: str):
+        """An exclusive lock on a unit (``release()`` it), or ``None`` if another run holds it."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.root / "locks" / f"{unit_id}.lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            return None
+        return lock
+
     def write(self, unit_id: str, status: str, rows: list[dict[str, Any]], error: str = "") -> None:
         payload = {"unit_id": unit_id, "status": status, "error": error, "rows": rows}
         _atomic_write(self._path(unit_id), json.dumps(payload, default=_jsonable))
@@ -117,9 +135,14 @@ class ResultStore:
         return df[ROW_COLUMNS + [c for c in df.columns if c not in ROW_COLUMNS]]
 
     def export_csv(self) -> Path:
+        """Write ``results.csv`` from every stored unit (rows in a fixed order)."""
+        from filelock import FileLock
+
         path = self.root / "results.csv"
-        df = self.rows().sort_values(["dataset", "model", "subject", "seed", "fold"], kind="stable")
-        _atomic_write(path, df.to_csv(index=False))
+        with FileLock(str(self.root / "locks" / "results.csv.lock")):
+            df = self.rows().sort_values(["dataset", "model", "subject", "seed", "shots", "fold",
+                                          "session", "unit_id"], kind="stable")
+            _atomic_write(path, df.to_csv(index=False))
         return path
 
 

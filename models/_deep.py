@@ -49,6 +49,18 @@ def _few_shot_classifier_class():
                 loss = loss + extra(torch.as_tensor(y_true, device=y_pred.device).long())
             return loss
 
+        def on_epoch_end(self, net, **kwargs):
+            """Stop at once when the training loss is no longer finite (divergence)."""
+            import math
+
+            super().on_epoch_end(net, **kwargs)
+            batches = self.history[-1].get("batches") or [{}] if len(self.history) else [{}]
+            loss = batches[-1].get("train_loss")
+            if loss is not None and not math.isfinite(float(loss)):
+                raise FloatingPointError(
+                    f"training diverged: the loss is {loss} after epoch {len(self.history)}; "
+                    "lower the learning rate (optimizer lr) in the pipeline file")
+
         def get_iterator(self, dataset, training=False):
             prefix = "iterator_train" if training else "iterator_valid"
             kwargs = self.get_params_for(prefix)

@@ -19,8 +19,10 @@ def _isolated_mne(tmp_path_factory):
     """Keep MNE's config and data cache inside a temporary folder for the whole session."""
     home = tmp_path_factory.mktemp("home")
     data = tmp_path_factory.mktemp("mne_data")
-    saved = {k: os.environ.get(k) for k in ("_MNE_FAKE_HOME_DIR", "MNE_DATA", "MOABB_DOWNLOAD_PROVIDER")}
+    saved = {k: os.environ.get(k) for k in ("_MNE_FAKE_HOME_DIR", "MNE_DATA", "MOABB_DOWNLOAD_PROVIDER",
+                                            "BENCHMARK_CACHE")}
     os.environ["_MNE_FAKE_HOME_DIR"] = str(home)
+    os.environ["BENCHMARK_CACHE"] = str(tmp_path_factory.mktemp("epoch_cache"))
     os.environ["MNE_DATA"] = str(data)
     os.environ["MOABB_DOWNLOAD_PROVIDER"] = "upstream"
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -51,6 +53,19 @@ def physionet_mne_data(tmp_path, monkeypatch):
         (target / f.name).symlink_to(f)
     monkeypatch.setenv("MNE_DATA", str(tmp_path / "mne_data"))
     return tmp_path / "mne_data"
+
+
+def truncate_copy(mne_data: Path, name: str, size: int) -> Path:
+    """Replace the link ``name`` under ``mne_data`` by a copy of its file cut to ``size`` bytes."""
+    import shutil
+
+    path = next(mne_data.rglob(name))
+    source = path.resolve()
+    path.unlink()
+    shutil.copyfile(source, path)
+    with open(path, "r+b") as fh:
+        fh.truncate(size)
+    return path
 
 
 @pytest.fixture

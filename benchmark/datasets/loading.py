@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmark.datasets.catalogue import DatasetSpec
+from benchmark.datasets.integrity import check_epochs, check_recording_file, recording_files_opened
 from benchmark.errors import NotRunnable, UserError
 from benchmark.preprocessing.config import PreprocessingConfig
 
@@ -66,10 +67,10 @@ class SubjectData:
                            np.char.add(np.char.add(self.sessions.astype(str), "/"),
                                        self.runs.astype(str)))
         _, inverse = np.unique(keys, return_inverse=True)
-        order = np.zeros(len(keys), dtype=int)
-        for g in np.unique(inverse):  # position of each trial within its run
-            idx = np.flatnonzero(inverse == g)
-            order[idx] = np.arange(len(idx))
+        by_run = np.argsort(inverse, kind="stable")  # trials grouped by run, in order
+        first = np.searchsorted(inverse[by_run], inverse[by_run])  # where each run starts
+        order = np.empty(len(keys), dtype=int)
+        order[by_run] = np.arange(len(keys)) - first  # position of each trial within its run
         return np.char.add(np.char.add(keys, "#"), order.astype(str))
 
 
@@ -97,13 +98,18 @@ def configure_moabb() -> None:
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="mne")
 
 
-def _missing_data(spec: DatasetSpec, subject: int, exc: BaseException) -> NotRunnable:
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+def _short_reason(exc: BaseException) -> str:
+    """``Type: first line of the message``, at most about 160 characters."""
+    reason = str(exc).splitlines()[0] if str(exc) else ""
     if len(reason) > 160:
         reason = reason[:157] + "..."
+    return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
+
+
+def _missing_data(spec: DatasetSpec, subject: int, exc: BaseException) -> NotRunnable:
     return NotRunnable(
         f"dataset {spec.name} subject {subject} is not in the MOABB cache under {data_home()} "
-        f"and could not be downloaded ({type(exc).__name__}: {reason}); on a machine with "
+        f"and could not be downloaded ({_short_reason(exc)}); on a machine with "
         f"network run `python -m benchmark download --datasets {spec.name}`, or point MNE_DATA "
         "at a folder that holds it"
     )
@@ -155,11 +161,15 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
         resample=config.sfreq,
     )
     try:
-        epochs, y, meta = paradigm.get_data(dataset, subjects=[subject], return_epochs=True)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:  # requests errors are OSErrors
-        if isinstance(exc, (ValueError, KeyError, RuntimeError)) and not _looks_like_io(exc):
-            raise
-        raise _missing_data(spec, subject, exc) from exc
+        with recording_files_opened() as opened:
+            epochs, y, meta = paradigm.get_data(dataset, subjects=[subject], return_epochs=True)
+    except (OSError, ValueError, KeyError, RuntimeError, IndexError, EOFError) as exc:
+        if isinstance(exc, (FileNotFoundError, ConnectionError, TimeoutError)) \
+                or _looks_like_download(exc):
+            raise _missing_data(spec, subject, exc) from exc
+        raise _unreadable_data(spec, subject, exc) from exc
+    for path in sorted(opened):
+        check_recording_file(path, spec.name, subject)
     n_times = config.n_times
     X = epochs.get_data(copy=False)
     if X.shape[-1] < n_times:
@@ -168,6 +178,7 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
             f"{n_times} of a {config.window_s} s window; shorten --window"
         )
     X = np.ascontiguousarray(X[..., :n_times] * 1e6, dtype=np.float32)
+    check_epochs(X, epochs.ch_names, spec.name, subject)
     return SubjectData(
         dataset=spec.name,
         subject=int(subject),
@@ -180,6 +191,14 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
     )
 
 
-def _looks_like_io(exc: BaseException) -> bool:
+def _looks_like_download(exc: BaseException) -> bool:
     text = f"{type(exc).__name__} {exc}".lower()
-    return any(w in text for w in ("download", "url", "file", "path", "corrupt", "checksum", "hash", "connection"))
+    return any(w in text for w in ("download", "url", "connection", "http", "network"))
+
+
+def _unreadable_data(spec: DatasetSpec, subject: int, exc: BaseException) -> NotRunnable:
+    return NotRunnable(
+        f"dataset {spec.name} subject {subject} could not be read from the MOABB cache under "
+        f"{data_home()} ({_short_reason(exc)}); its files may be damaged: delete them "
+        f"and run `python -m benchmark download --datasets {spec.name} --subjects {subject}`"
+    )

@@ -6,9 +6,10 @@ from typing import Sequence
 
 import numpy as np
 
-from benchmark.preprocessing.alignment import EuclideanAlignment
+from benchmark.preprocessing.alignment import EuclideanAlignment, check_trials
 from benchmark.preprocessing.config import PreprocessingConfig
-from benchmark.preprocessing.template import TEMPLATE_CHANNELS, ChannelTemplate
+from benchmark.errors import UserError
+from benchmark.preprocessing.template import TEMPLATE_CHANNELS, template_matrix
 
 
 def apply_preprocessing(
@@ -30,7 +31,7 @@ def apply_preprocessing(
         Their channel names.
     """
     names = list(ch_names)
-    X = np.asarray(X, dtype=np.float32)
+    X = check_trials(np.asarray(X, dtype=np.float32), finite=config.alignment != "ea")
     operator = None  # (channels_out, channels_in) or, per group, (n_groups, out, in)
     inverse = None
     if config.alignment == "ea":
@@ -42,7 +43,10 @@ def apply_preprocessing(
             operator = np.stack([EuclideanAlignment().fit(X[inverse == g]).filter_
                                  for g in range(len(labels))])  # a loop over groups, not trials
     if config.template != "none":
-        mapping = ChannelTemplate(ch_names=names, method=config.template).fit(X).matrix_
+        if X.shape[1] != len(names):
+            raise UserError(f"the trials have {X.shape[1]} channels but {len(names)} names are "
+                            "given; pass the names of the channels in order")
+        mapping = template_matrix(names, config.template)
         operator = mapping if operator is None else mapping @ operator
         names = list(TEMPLATE_CHANNELS)
     if operator is not None:

@@ -8,32 +8,6 @@ from benchmark.cli import main, parse_int_list
 from benchmark.errors import UserError
 
 
-@pytest.mark.parametrize(
-    "argv, message",
-    [
-        (["run", "--models", "cspp_lda"], "did you mean csp_lda"),
-        (["run", "--datasets", "BNCI201401"], "did you mean BNCI2014001"),
-        (["run", "--protocol", "loso_x"], "unknown protocol"),
-        (["run", "--seeds", "a,b"], "bad seed"),
-        (["run", "--subjects", "3-1"], "end is before the start"),
-        (["run", "--datasets", "SynBNCI2014004", "--subjects", "7"], "fix --subjects"),
-        (["run", "--train-size", "1.5"], "--train-size"),
-        (["report", "/nonexistent/folder"], "no results in"),
-    ],
-)
-def test_bad_input_one_line_exit_2(argv, message, capsys, tmp_path):
-    assert main(argv + (["--out", str(tmp_path)] if argv[0] == "run" else [])) == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and err.startswith("error: ") and "\n" not in err
-
-
-def test_unwritable_out(tmp_path, capsys):
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    assert main(["run", "--datasets", "SynBNCI2014004", "--out", str(blocker / "x")]) == 2
-    assert "pass a writable --out" in capsys.readouterr().err
-
-
 def test_parse_int_list():
     assert parse_int_list("0,2-4,2", "seed") == [0, 2, 3, 4]
     with pytest.raises(UserError):
@@ -119,3 +93,34 @@ def test_loso_and_cross_session_from_the_command_line(tmp_path, capsys):
     assert set(ok["dataset"]) == {"SynBNCI2014004"} and sorted(ok["session"]) == ["0", "1"]
     assert "has one session" in df.loc[df["dataset"] == "SynAlexMI", "error"].iloc[0]
     assert "not runnable: ts_lr" in capsys.readouterr().out
+
+
+def test_dry_run_lists_the_grid_and_its_cost(tmp_path, capsys):
+    out = str(tmp_path / "res")
+    base = ["run", "--datasets", "SynBNCI2014004", "--models", "default", "--out", out]
+    assert main(base + ["--subjects", "1,2", "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    assert "6 unit(s) in the grid" in text and "0 already stored, 6 to run" in text
+    assert "prior (classical)" in text and "total: ~" in text
+    assert not (tmp_path / "res").exists()  # a dry run writes nothing
+    assert main(base + ["--subjects", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(base + ["--subjects", "1,2", "--dry-run", "--jobs", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "3 already stored, 3 to run" in text and "measured here" in text
+    assert "with --jobs 2" in text
+
+
+@pytest.mark.parametrize("mode", ["lines", "bar", "none"])
+def test_progress_modes(tmp_path, capsys, mode):
+    argv = ["run", "--datasets", "SynBNCI2014004", "--subjects", "1", "--models", "csp_lda,ts_lr",
+            "--out", str(tmp_path), "--progress", mode]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    lines = [l for l in captured.out.splitlines() if l.startswith("[")]
+    if mode == "lines":
+        assert len(lines) == 2 and lines[1].startswith("[2/2] SynBNCI2014004 s1 seed0 ts_lr: accuracy")
+    else:
+        assert not lines
+    if mode == "bar":
+        assert "2/2" in captured.err and "unit" in captured.err

@@ -106,3 +106,24 @@ def test_cross_session_holds_out_each_session_in_turn():
         assert f.train_groups.tolist() == sessions[f.train].tolist()
     with pytest.raises(NotRunnable, match="D subject 1 has one session"):
         next(get_protocol("cross-session").split(y, 0, meta=_Meta(np.ones(60))))
+
+
+def test_within_session_is_moabbs_stratified_kfold_per_session():
+    from types import SimpleNamespace
+
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.tile(np.repeat([0, 1], 20), 2)
+    sessions = np.repeat(["0", "1"], 40)
+    meta = SimpleNamespace(sessions=sessions, dataset="D", subject=1)
+    folds = list(get_protocol("within-session").split(y, seed=4, meta=meta))
+    assert [f.fold for f in folds] == list(range(10)) and [f.session for f in folds] == ["0"] * 5 + ["1"] * 5
+    expected = [test for _, test in StratifiedKFold(5, shuffle=True, random_state=4).split(y[:40], y[:40])]
+    for f, test in zip(folds[:5], expected):
+        np.testing.assert_array_equal(np.sort(f.test), np.sort(test))  # MOABB's split exactly
+    for f in folds:
+        assert (sessions[f.train] == f.session).all() and (sessions[f.test] == f.session).all()
+        assert not set(f.train) & set(f.test) and np.bincount(y[f.test]).tolist() == [4, 4]
+    few = SimpleNamespace(sessions=np.array(["0"] * 8), dataset="D", subject=1)
+    with pytest.raises(NotRunnable, match="fewer than the 5 folds"):
+        next(get_protocol("within-session").split(np.repeat([0, 1], 4), seed=0, meta=few))

@@ -1,0 +1,374 @@
+"""Evaluating one unit: load (cached), split, preprocess, fit, score, make the rows.
+
+This is the code that runs wherever a unit runs: in the main process (a serial run), in
+a local worker process (``--jobs N``) or on a Dask worker (``--scheduler``).  It never
+writes results: it returns a :class:`UnitResult` and the main process stores it, so every
+executor gives the same rows and one process owns the output folder.
+
+A process keeps the data of the subject it last worked on (epochs, splits, aligned
+arrays), so consecutive units of one subject (the engine submits them in that order)
+load and align once.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import threading
+import time
+import traceback
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from benchmark.datasets.catalogue import DatasetSpec
+from benchmark.datasets.loading import SubjectData, load_subject
+from benchmark.errors import NotRunnable, UserError
+from benchmark.pipelines import PipelineSpec
+from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info, digest
+from benchmark.protocols import split_digest
+from benchmark.results import package_versions
+
+__all__ = ["Unit", "UnitResult", "Worker", "EvaluationSettings", "seed_everything",
+           "pipeline_preprocessing", "evaluate_unit", "unit_row", "limit_threads"]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch (if imported) for one unit."""
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
+
+
+def pipeline_preprocessing(pipe: PipelineSpec, base: PreprocessingConfig, template: str | None):
+    """The preprocessing a pipeline gets: base, its file's choices, the run's template."""
+    cfg = base.with_overrides(**pipe.preprocessing)
+    if template is not None and cfg.template != "none":
+        cfg = cfg.with_overrides(template=template)
+    return cfg
+
+
+@dataclass(eq=False)
+class Unit:
+    """One (dataset, subject, session, model, protocol, seed) evaluation of the grid."""
+
+    spec: DatasetSpec
+    subject: int
+    seed: int
+    pipe: PipelineSpec
+    key: dict
+    uid: str = ""
+    attempts: int = 0  # submissions so far (a unit whose worker died is retried alone once)
+
+    @property
+    def label(self) -> str:
+        return f"{self.spec.name} s{self.subject} seed{self.seed} {self.pipe.name}"
+
+
+@dataclass
+class UnitResult:
+    """What evaluating a unit gave.
+
+    ``status`` is ``ok``, ``failed``, ``not_runnable`` (stored) or ``error`` (a user
+    mistake such as a wrong checkpoint file: the run stops with ``message``).
+    ``scope`` says what a ``not_runnable`` is about (``dataset`` or ``model``).
+    """
+
+    uid: str
+    status: str
+    rows: list[dict] = field(default_factory=list)
+    details: str = ""
+    message: str = ""
+    scope: str = "model"
+
+
+@dataclass
+class EvaluationSettings:
+    """What a worker needs besides the unit (picklable, sent with each task)."""
+
+    protocol: Any
+    preprocessing: PreprocessingConfig
+    template: str | None
+    cache_dir: str | None  # None: no epoch cache
+    plugins: tuple[str, ...] = ()
+    threads: int | None = None  # BLAS/torch threads per worker process
+    token: str = ""  # identifies the run: a worker drops its memory when it changes
+
+
+class Worker:
+    """Per-process state: the data of the current subject and what was derived from it."""
+
+    def __init__(self, settings: EvaluationSettings):
+        self.settings = settings
+        self.versions = package_versions()
+        self._data_key = None
+        self._data: SubjectData | NotRunnable | None = None
+        self._folds: dict[int, list] = {}
+        self._prepared: dict = {}
+        self._cache = None
+        if settings.cache_dir is not None:
+            from benchmark.datasets.cache import EpochCache
+
+            self._cache = EpochCache(settings.cache_dir)
+
+    # -- data ---------------------------------------------------------------------------
+    def _load_one(self, spec: DatasetSpec, subject: int) -> SubjectData:
+        pre = self.settings.preprocessing
+        data = (self._cache.load(spec, subject, pre) if self._cache is not None
+                else load_subject(spec, subject, pre))
+        return self.settings.protocol.select(data, spec.session)
+
+    def data(self, spec: DatasetSpec, subject: int) -> SubjectData:
+        """The trials the protocol needs for ``subject`` (all subjects for loso)."""
+        dataset_scope = getattr(self.settings.protocol, "scope", "subject") == "dataset"
+        key = (spec.name, None if dataset_scope else subject)
+        if key != self._data_key:
+            self._data_key, self._folds, self._prepared = key, {}, {}
+            try:
+                if dataset_scope:
+                    self._data = SubjectData.concatenate(
+                        [self._load_one(spec, s) for s in range(1, spec.n_subjects + 1)])
+                else:
+                    self._data = self._load_one(spec, subject)
+            except NotRunnable as exc:
+                self._data = exc
+        if isinstance(self._data, NotRunnable):
+            raise self._data
+        return self._data
+
+    # -- one unit -------------------------------------------------------------------------
+    def evaluate(self, unit: Unit) -> UnitResult:
+        """Evaluate ``unit``; never raises for a failing model or missing data."""
+        try:
+            data = self.data(unit.spec, unit.subject)
+        except NotRunnable as exc:
+            return UnitResult(unit.uid, "not_runnable", [self._row(unit, status="not_runnable",
+                                                                  error=str(exc))],
+                              str(exc), str(exc), scope="dataset")
+        except UserError as exc:
+            return UnitResult(unit.uid, "error", message=str(exc))
+        rows, errors = [], []
+        try:
+            classes = list(unit.spec.classes)
+            y_all = np.array([classes.index(c) for c in data.y])
+            if unit.seed not in self._folds:
+                trial_ids = data.trial_ids()
+                self._folds[unit.seed] = [
+                    (fold, split_digest(fold, trial_ids)) for fold in
+                    self.settings.protocol.split(y_all, unit.seed, meta=data, target=unit.subject)]
+            for fold, split in self._folds[unit.seed]:
+                try:
+                    rows.append(self._fit_fold(unit, data, fold, split, classes, y_all))
+                except (KeyboardInterrupt, SystemExit, UserError):
+                    raise
+                except Exception as exc:  # this fold fails; the unit's other folds go on
+                    errors.append(traceback.format_exc())
+                    rows.append(self._row(unit, status="failed", error=_reason(exc),
+                                          fold=fold.fold, shots=fold.shots,
+                                          session=fold.session, split=split))
+        except NotRunnable as exc:
+            return UnitResult(unit.uid, "not_runnable",
+                              [self._row(unit, status="not_runnable", error=str(exc))],
+                              str(exc), str(exc))
+        except UserError as exc:
+            return UnitResult(unit.uid, "error", message=str(exc))
+        except Exception as exc:  # the split itself failed
+            rows = [self._row(unit, status="failed", error=_reason(exc))]
+            return UnitResult(unit.uid, "failed", rows, traceback.format_exc(), _reason(exc))
+        ok = [r for r in rows if r["status"] == "ok"]
+        if not ok:
+            reason = rows[0]["error"] if rows else "the protocol gave no folds"
+            if not rows:
+                rows = [self._row(unit, status="failed", error=reason)]
+            return UnitResult(unit.uid, "failed", rows, "\n".join(errors), reason)
+        mean = np.mean([r["score"] for r in ok])
+        folds = f", {len(ok)} folds" if len(ok) > 1 else ""
+        failed = f", {len(rows) - len(ok)} fold(s) failed" if len(ok) < len(rows) else ""
+        message = (f"accuracy {mean:.3f}{folds}{failed} "
+                   f"(fit {sum(r['fit_time'] for r in ok):.1f} s)")
+        return UnitResult(unit.uid, "ok", rows, "\n".join(errors), message)
+
+    def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all) -> dict:
+        """Calibrate on ``fold.train``, score on ``fold.test``; the result row."""
+        pre = pipeline_preprocessing(unit.pipe, self.settings.preprocessing, self.settings.template)
+        pkey = (unit.seed, fold.fold, pre.alignment, pre.template)
+        if pkey not in self._prepared:
+            if len(self._prepared) >= 2 and getattr(self.settings.protocol, "scope",
+                                                    "subject") == "dataset":
+                self._prepared.clear()  # cross-subject training sets are large: keep few
+            Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre,
+                                             groups=fold.train_groups)
+            Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre,
+                                         groups=fold.test_groups)
+            self._prepared[pkey] = (Xtr, Xte, names)
+        Xtr, Xte, names = self._prepared[pkey]
+        ytr, yte = y_all[fold.train], y_all[fold.test]
+        seed_everything(unit.seed)
+        model = unit.pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes), n_times=Xtr.shape[2],
+                                sfreq=data.sfreq, chs_info=chs_info(names))
+        _set_random_state(model, unit.seed)
+        seed_everything(unit.seed)  # again: building may have imported torch
+        t0 = time.perf_counter()
+        model.fit(Xtr, ytr)
+        t1 = time.perf_counter()
+        with _inference_mode():
+            pred = np.asarray(model.predict(Xte))
+        t2 = time.perf_counter()
+        score = float(np.mean(pred == yte))
+        if not np.isfinite(score):
+            raise FloatingPointError("score is not finite")
+        return self._row(unit, status="ok", fold=fold.fold, shots=fold.shots,
+                         session=fold.session, split=split, score=score, n_train=len(ytr),
+                         n_test=len(yte), n_classes=len(classes), n_chans=Xtr.shape[1],
+                         fit_time=t1 - t0, predict_time=t2 - t1, pre=pre,
+                         model_info=_model_info(model), n_params=_n_params(model),
+                         data=_data_facts(data, unit.subject, classes, unit.spec.sfreq))
+
+    def _row(self, unit: Unit, **fields) -> dict:
+        return unit_row(self.settings, self.versions, unit, **fields)
+
+
+def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status, error="",
+             fold=0, shots=None, session=None, split="", score=np.nan, n_train=None,
+             n_test=None, n_classes=None, n_chans=None, fit_time=None, predict_time=None,
+             pre=None, model_info="", n_params=None, data=None) -> dict:
+    """One row of the results table for ``unit`` (a fold, or the whole unit if it failed)."""
+    key, pipe = unit.key, unit.pipe
+    pre = pre or pipeline_preprocessing(pipe, settings.preprocessing, settings.template)
+    return {
+        "dataset": key["dataset"],
+        "subject": key["subject"],
+        "session": session or key["session"],
+        "model": pipe.name,
+        "protocol": settings.protocol.name,
+        "protocol_version": settings.protocol.version,
+        "shots": shots,
+        "seed": key["seed"],
+        "fold": fold,
+        "status": status,
+        "score": score,
+        "metric": "accuracy",
+        "n_train": n_train,
+        "n_test": n_test,
+        "n_classes": n_classes,
+        "n_chans": n_chans,
+        "fit_time": fit_time,
+        "predict_time": predict_time,
+        "n_params": n_params,
+        **(data or dict.fromkeys(["data_chans", "data_sfreq", "data_native_sfreq",
+                                  "data_trials", "data_sessions", "classes"])),
+        "error": error,
+        "split": split,
+        "unit_id": unit.uid,
+        "config_digest": digest({"pipeline": pipe.to_dict(), "pre": pre.to_dict(),
+                                 "protocol": settings.protocol.to_dict()}),
+        "preprocessing": json.dumps(pre.to_dict(), sort_keys=True),
+        "pipeline": json.dumps(pipe.to_dict(), sort_keys=True, default=str),
+        "protocol_config": json.dumps(settings.protocol.to_dict(), sort_keys=True),
+        "model_info": model_info,
+        "versions": json.dumps(versions, sort_keys=True),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+
+
+def _inference_mode():
+    """``torch.inference_mode()`` where torch is in use (no autograd records in scoring)."""
+    torch = sys.modules.get("torch")
+    return torch.inference_mode() if torch is not None else nullcontext()
+
+
+def _n_params(model) -> int | None:
+    """Parameters of the fitted network (``None`` for pipelines that are not one)."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    module = getattr(final, "module_", None)
+    if module is None or not hasattr(module, "parameters"):
+        return None
+    return int(sum(p.numel() for p in module.parameters()))
+
+
+def _data_facts(data: SubjectData, subject: int, classes: list[str], native: float) -> dict:
+    """What was loaded for the row's subject: montage, rates, trials, classes."""
+    mine = data.subjects == subject
+    return {"data_chans": len(data.ch_names), "data_sfreq": float(data.sfreq),
+            "data_native_sfreq": float(native), "data_trials": int(np.sum(mine)),
+            "data_sessions": int(len(set(data.sessions[mine]))), "classes": ",".join(classes)}
+
+
+def _model_info(model) -> str:
+    """JSON of what the fitted model reports about itself (e.g. the checkpoint it loaded)."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    info = getattr(final, "model_info_", None)
+    return json.dumps(info, sort_keys=True, default=str) if info else ""
+
+
+def _set_random_state(model, seed: int) -> None:
+    try:
+        params = model.get_params(deep=True)
+    except Exception:  # pragma: no cover - not a scikit-learn estimator
+        return
+    wanted = {k: seed for k, v in params.items() if k.endswith("random_state") and v is None}
+    if wanted:
+        model.set_params(**wanted)
+
+
+# -- the entry point of worker processes ------------------------------------------------
+_LOCAL = threading.local()  # one Worker per thread (Dask workers may run several threads)
+
+
+def evaluate_unit(settings: EvaluationSettings, unit: Unit) -> UnitResult:
+    """Evaluate one unit in this process (the function executors run).
+
+    The first call of a run in a thread loads the run's plug-ins and limits the
+    process's BLAS and torch threads to ``settings.threads``.
+    """
+    worker = getattr(_LOCAL, "worker", None)
+    if worker is None or worker.settings.token != settings.token:
+        _prepare_process(settings)
+        worker = _LOCAL.worker = Worker(settings)
+    return worker.evaluate(unit)
+
+
+def quiet_warnings() -> None:
+    """Hide the libraries' deprecation notices and known harmless warnings (CLI, workers)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="braindecode")
+    warnings.filterwarnings("ignore", message="A window was not provided")  # BIOT's STFT
+    warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")  # ADFCNN
+
+
+def _prepare_process(settings: EvaluationSettings) -> None:
+    quiet_warnings()
+    if settings.plugins:
+        from models import load_builtin_models, load_plugin
+
+        load_builtin_models()
+        for module in settings.plugins:
+            load_plugin(module)
+    if settings.threads:
+        limit_threads(settings.threads)
+
+
+def limit_threads(n: int) -> None:
+    """Use ``n`` BLAS/OpenMP threads in this process (and in torch, once it is imported)."""
+    import os
+
+    from threadpoolctl import threadpool_limits
+
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
+    threadpool_limits(limits=n)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(n)
