@@ -166,7 +166,12 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
                     progress.unit_done(unit.label, "stored by another run")
                     continue
                 unit.attempts += 1
-                in_flight[executor.submit(evaluate_unit, settings, unit)] = (unit, lock)
+                try:
+                    future = executor.submit(evaluate_unit, settings, unit)
+                except BaseException:  # Ctrl-C inside a serial unit
+                    lock.release()
+                    raise
+                in_flight[future] = (unit, lock)
             if not in_flight:
                 break
             finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
