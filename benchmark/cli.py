@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from benchmark.errors import UserError
+from benchmark.progress import MODES
 
 __all__ = ["main", "build_parser", "parse_int_list"]
 
@@ -90,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "~/.cache/mirepnet-benchmark)")
     run.add_argument("--no-cache", action="store_true",
                      help="load every subject through MOABB, without the epoch cache")
-    run.add_argument("--progress", choices=["auto", "bar", "lines", "none"], default="auto",
+    run.add_argument("--progress", choices=MODES, default="auto",
                      help="a progress bar (auto: on a terminal), one line per unit (auto: in "
                           "logs), or only failures")
     run.add_argument("--quiet", action="store_true",
@@ -197,11 +198,6 @@ def _cmd_run(args) -> int:
     seeds = parse_int_list(args.seeds, "seed")
     subjects = parse_int_list(args.subjects, "subject") if args.subjects else None
     out = args.out or _default_out(args.datasets, args.protocol)
-    if args.jobs < 1:
-        raise UserError(f"--jobs must be at least 1, got {args.jobs}")
-    if args.jobs > 1 and args.scheduler:
-        raise UserError("--jobs and --scheduler exclude each other: the cluster's workers "
-                        "set the parallelism; drop --jobs")
     cfg = RunConfig(pipelines=pipelines, datasets=datasets, protocol=protocol, seeds=seeds,
                     out=out, subjects=subjects, template=args.template,
                     retry_failed=args.retry_failed, jobs=args.jobs, scheduler=args.scheduler,

@@ -57,6 +57,13 @@ class RunConfig:
     use_cache: bool = True
     plugins: tuple[str, ...] = ()
 
+    def __post_init__(self):
+        if self.jobs < 1:
+            raise UserError(f"--jobs must be at least 1, got {self.jobs}")
+        if self.jobs > 1 and self.scheduler:
+            raise UserError("--jobs and --scheduler exclude each other: the cluster's workers "
+                            "set the parallelism; drop --jobs")
+
 
 @dataclass
 class RunSummary:
@@ -105,7 +112,7 @@ def plan_units(cfg: RunConfig) -> list[Unit]:
                     pre = pipeline_preprocessing(pipe, cfg.preprocessing, cfg.template)
                     key = _unit_key(spec, subject, _unit_session(cfg.protocol, spec), pipe, pre,
                                     cfg.protocol, seed)
-                    units.append(Unit(spec, int(subject), int(seed), pipe, key, digest(key)))
+                    units.append(Unit(spec, int(subject), int(seed), pipe, pre, key, digest(key)))
     return units
 
 
@@ -193,7 +200,7 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
                     alone.append(unit)
                 in_flight.clear()
                 executor.shutdown(wait=True)
-                executor, capacity, threads = make_executor(cfg.jobs, cfg.scheduler)
+                executor, capacity, _ = make_executor(cfg.jobs, cfg.scheduler)
         clean = True
     finally:
         for unit, lock in in_flight.values():

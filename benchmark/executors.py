@@ -20,11 +20,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 from benchmark.errors import UserError
 
-__all__ = ["InlineExecutor", "make_executor", "WorkerDied"]
-
-
-class WorkerDied(Exception):
-    """A worker process ended while running units (killed by the OS, out of memory)."""
+__all__ = ["InlineExecutor", "make_executor"]
 
 
 class InlineExecutor(Executor):
@@ -101,12 +97,13 @@ class DaskExecutor:
 
 
 def make_executor(jobs: int = 1, scheduler: str | None = None):
-    """``(executor, tasks kept in flight, threads per worker or None)``."""
+    """``(executor, tasks kept in flight, threads per worker or None)``.
+
+    ``jobs`` and ``scheduler`` are validated by :class:`benchmark.engine.RunConfig`.
+    """
     if scheduler:
         ex = DaskExecutor(scheduler)
         return ex, 2 * ex.capacity(), None
-    if jobs < 1:
-        raise UserError(f"--jobs must be at least 1, got {jobs}")
     if jobs == 1:
         return InlineExecutor(), 1, None
     return LocalProcessExecutor(jobs), 2 * jobs, max(1, (os.cpu_count() or 1) // jobs)

@@ -242,12 +242,6 @@ def zoo_epoch_times(dataset: str = "SynBNCI2014001", subject: int = 1, epochs: i
 CLASSICAL = ("csp_lda", "ts_lr", "mdm")
 
 
-def _demo_specs(datasets: str):
-    from benchmark.datasets import resolve_datasets
-
-    return resolve_datasets(datasets)
-
-
 def _suite_run(specs, models, protocol, subjects, out, cache, jobs=1, seeds=(0,)) -> tuple:
     """Seconds and the finished rows of one engine run."""
     from benchmark.engine import RunConfig, run_benchmark
@@ -308,9 +302,10 @@ def classical_vs_moabb(datasets: str = "demo", subjects=(1, 2, 3, 4), models=CLA
     import tempfile
     from pathlib import Path
 
+    from benchmark.datasets import resolve_datasets
     from benchmark.protocols import WithinSessionCV
 
-    specs = _demo_specs(datasets)
+    specs = resolve_datasets(datasets)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cold, rows = _suite_run(specs, models, WithinSessionCV(), list(subjects), tmp / "a",
@@ -331,9 +326,10 @@ def jobs_speedup(datasets: str = "demo", subjects=(1, 2, 3, 4), models=CLASSICAL
     import tempfile
     from pathlib import Path
 
+    from benchmark.datasets import resolve_datasets
     from benchmark.protocols import WithinSessionCV
 
-    specs = _demo_specs(datasets)
+    specs = resolve_datasets(datasets)
     protocol = protocol or WithinSessionCV()
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -365,20 +361,15 @@ def _print_classical() -> None:
 def _print_jobs() -> None:
     import os
 
+    from benchmark.protocols import PaperSplit
+
     print(f"--jobs speed-up on {os.cpu_count()} cores (warm epoch cache):")
-    for label, kwargs in (("classical, within-session", {}),
-                          ("eegnet, paper protocol", {"models": ("eegnet",), "protocol": _paper(),
-                                                      "datasets": "SynBNCI2014004,SynBNCI2014001",
-                                                      "subjects": (1, 2)})):
+    eegnet = {"models": ("eegnet",), "protocol": PaperSplit(),
+              "datasets": "SynBNCI2014004,SynBNCI2014001", "subjects": (1, 2)}
+    for label, kwargs in (("classical, within-session", {}), ("eegnet, paper protocol", eegnet)):
         f = jobs_speedup(**kwargs)
         print(f"  {label:<26} {f['units_1']} units: --jobs 1 {f[1]:.1f} s, --jobs 2 {f[2]:.1f} s,"
               f" speed-up {f[1] / f[2]:.2f}x")
-
-
-def _paper():
-    from benchmark.protocols import PaperSplit
-
-    return PaperSplit()
 
 
 def main(what: str = "all", repeats: int = 3) -> int:

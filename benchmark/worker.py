@@ -62,6 +62,7 @@ class Unit:
     subject: int
     seed: int
     pipe: PipelineSpec
+    pre: PreprocessingConfig  # the preprocessing this pipeline gets in this run
     key: dict
     uid: str = ""
     attempts: int = 0  # submissions so far (a unit whose worker died is retried alone once)
@@ -109,6 +110,7 @@ class Worker:
         self.versions = package_versions()
         self._data_key = None
         self._data: SubjectData | NotRunnable | None = None
+        self._labels: np.ndarray | None = None  # class indices of the current data's trials
         self._folds: dict[int, list] = {}
         self._prepared: dict = {}
         self._cache = None
@@ -129,7 +131,7 @@ class Worker:
         dataset_scope = getattr(self.settings.protocol, "scope", "subject") == "dataset"
         key = (spec.name, None if dataset_scope else subject)
         if key != self._data_key:
-            self._data_key, self._folds, self._prepared = key, {}, {}
+            self._data_key, self._labels, self._folds, self._prepared = key, None, {}, {}
             try:
                 if dataset_scope:
                     self._data = SubjectData.concatenate(
@@ -156,7 +158,9 @@ class Worker:
         rows, errors = [], []
         try:
             classes = list(unit.spec.classes)
-            y_all = np.array([classes.index(c) for c in data.y])
+            if self._labels is None:
+                self._labels = np.array([classes.index(c) for c in data.y])
+            y_all = self._labels
             if unit.seed not in self._folds:
                 trial_ids = data.trial_ids()
                 self._folds[unit.seed] = [
@@ -196,7 +200,7 @@ class Worker:
 
     def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all) -> dict:
         """Calibrate on ``fold.train``, score on ``fold.test``; the result row."""
-        pre = pipeline_preprocessing(unit.pipe, self.settings.preprocessing, self.settings.template)
+        pre = unit.pre
         pkey = (unit.seed, fold.fold, pre.alignment, pre.template)
         if pkey not in self._prepared:
             if len(self._prepared) >= 2 and getattr(self.settings.protocol, "scope",
@@ -226,7 +230,7 @@ class Worker:
         return self._row(unit, status="ok", fold=fold.fold, shots=fold.shots,
                          session=fold.session, split=split, score=score, n_train=len(ytr),
                          n_test=len(yte), n_classes=len(classes), n_chans=Xtr.shape[1],
-                         fit_time=t1 - t0, predict_time=t2 - t1, pre=pre,
+                         fit_time=t1 - t0, predict_time=t2 - t1,
                          model_info=_model_info(model), n_params=_n_params(model),
                          data=_data_facts(data, unit.subject, classes, unit.spec.sfreq))
 
@@ -237,10 +241,10 @@ class Worker:
 def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status, error="",
              fold=0, shots=None, session=None, split="", score=np.nan, n_train=None,
              n_test=None, n_classes=None, n_chans=None, fit_time=None, predict_time=None,
-             pre=None, model_info="", n_params=None, data=None) -> dict:
+             model_info="", n_params=None, data=None) -> dict:
     """One row of the results table for ``unit`` (a fold, or the whole unit if it failed)."""
     key, pipe = unit.key, unit.pipe
-    pre = pre or pipeline_preprocessing(pipe, settings.preprocessing, settings.template)
+    pre = unit.pre
     return {
         "dataset": key["dataset"],
         "subject": key["subject"],

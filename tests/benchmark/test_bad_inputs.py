@@ -123,7 +123,7 @@ def _run_on(spec, tmp_path, protocol="paper", subjects=None, **kw):
     messages = []
     cfg = RunConfig(pipelines=select_pipelines("csp_lda", discover_pipelines()), datasets=[spec],
                     protocol=get_protocol(protocol, **kw), seeds=[0], out=str(tmp_path / "out"),
-                    subjects=subjects)
+                    subjects=subjects, cache_dir=str(tmp_path / "cache"))  # loads the files
     summary = run_benchmark(cfg, log=messages.append)
     said = [m for m in messages if not m.startswith("[")]  # not the progress lines
     return summary, said, read_results(tmp_path / "out")
