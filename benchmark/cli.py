@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,list,report,download,checkpoint,pretrain,evidence,perf}``."""
+"""Command line: ``python -m benchmark {run,list,report,verify,download,checkpoint,pretrain,evidence,perf}``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from benchmark.errors import UserError
 from benchmark.progress import MODES
 
-__all__ = ["main", "build_parser", "parse_int_list"]
+__all__ = ["main", "build_parser", "parse_int_list", "parse_window"]
 
 
 def parse_int_list(text: str, what: str) -> list[int]:
@@ -31,6 +31,19 @@ def parse_int_list(text: str, what: str) -> list[int]:
     if not out:
         raise UserError(f"no {what} given in {text!r}")
     return out
+
+
+def parse_window(text: str) -> tuple[float, float]:
+    """Parse ``"0,3"`` (seconds after the task onset) into ``(0.0, 3.0)``."""
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        start, end = (float(p) for p in parts)
+    except ValueError:
+        raise UserError(f"bad --window {text!r}: give START,END in seconds after the task "
+                        "onset, e.g. 0,3") from None
+    if not 0 <= start < end:
+        raise UserError(f"bad --window {text!r}: need 0 <= START < END, e.g. 0,3")
+    return start, end
 
 
 def _default_out(datasets: str, protocol: str) -> str:
@@ -62,6 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=None,
                      help="results folder (default: results/<datasets>_<protocol>); rerunning "
                           "with the same folder continues where it stopped")
+    run.add_argument("--metric", default="accuracy",
+                     help="score: accuracy (default, as the paper), balanced_accuracy, roc_auc "
+                          "(two classes) or kappa; recorded in every row")
+    run.add_argument("--preset", default="paper",
+                     help="preprocessing: paper (MIRepNet: 8-30 Hz, 250 Hz, 4 s, alignment and "
+                          "template as each pipeline file says) or moabb (MOABB's paradigm "
+                          "defaults: 8-32 Hz, the dataset's task interval and native rate, no "
+                          "alignment, no template; with within-session, MOABB's folds)")
+    run.add_argument("--window", default=None, metavar="START,END",
+                     help="seconds after the task onset that make a trial, e.g. 0,3 (default: "
+                          "each dataset's window in the catalogue, the paper's 0,4)")
     run.add_argument("--template", choices=["idw", "spline"], default=None,
                      help="channel-template method for models that use it (default: idw)")
     run.add_argument("--train-size", type=float, default=0.3,
@@ -115,6 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="count parameters by building every model's network for the datasets' "
                           "shapes (also models that did not run) instead of reading the rows")
 
+    ver = sub.add_parser("verify", help="re-derive every row's split from the data and check "
+                                        "a results folder; exit 0 only when all holds")
+    ver.add_argument("results", help="a results folder (the --out of a run)")
+    ver.add_argument("--cache", default=None, metavar="DIR",
+                     help="epoch cache folder (default: $BENCHMARK_CACHE or "
+                          "~/.cache/mirepnet-benchmark)")
+    ver.add_argument("--no-cache", action="store_true",
+                     help="load every subject through MOABB, without the epoch cache")
+
     perf = sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
     perf.add_argument("what", nargs="?", choices=["preprocessing", "classical", "mirepnet", "jobs", "zoo", "all"],
                       default="all", help="which figures (default: all)")
@@ -161,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="skip the decodability screen (keep the amplitude rules)")
     pt.add_argument("--skip-missing", action="store_true",
                     help="pretrain on the available datasets when some are not downloaded")
+    pt.add_argument("--pretrain-classes", choices=["mi3", "all"], default="mi3",
+                    help="pool the trials of left hand, right hand, feet (mi3, default, as the "
+                         "paper's trial counts) or of every class (all: the others count for "
+                         "reconstruction only)")
     pt.add_argument("--seed", type=int, default=0, help="seed of everything (0)")
     pt.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     pt.add_argument("--restart", action="store_true", help="ignore a previous run in --out")
@@ -180,6 +217,8 @@ def _cmd_run(args) -> int:
     from benchmark.engine import RunConfig, run_benchmark
     from benchmark.pipelines import discover_pipelines, select_pipelines
     from benchmark.progress import make_progress
+    from benchmark.metrics import METRIC_TITLES, metric_of
+    from benchmark.preprocessing.config import preset_config
     from benchmark.protocols import get_protocol
     from benchmark.report import _largest_shots, format_main_table, main_table, write_report
     from benchmark.results import read_results
@@ -199,12 +238,19 @@ def _cmd_run(args) -> int:
     subjects = parse_int_list(args.subjects, "subject") if args.subjects else None
     out = args.out or _default_out(args.datasets, args.protocol)
     cfg = RunConfig(pipelines=pipelines, datasets=datasets, protocol=protocol, seeds=seeds,
-                    out=out, subjects=subjects, template=args.template,
+                    out=out, subjects=subjects, template=args.template, metric=args.metric,
+                    preset=args.preset, preprocessing=preset_config(args.preset),
+                    window=parse_window(args.window) if args.window else None,
                     retry_failed=args.retry_failed, jobs=args.jobs, scheduler=args.scheduler,
                     cache_dir=args.cache, use_cache=not args.no_cache,
                     plugins=tuple(args.plugin))
     if args.dry_run:
         return _dry_run(cfg)
+    if (Path(out) / "units").is_dir():
+        stored = metric_of(read_results(out))
+        if stored != args.metric and len(read_results(out)):
+            raise UserError(f"{out} holds results scored with {stored}; pass another --out for "
+                            f"--metric {args.metric}")
     progress = make_progress("none" if args.quiet else args.progress,
                              log=lambda msg: print(msg, flush=True))
     say = (lambda msg: None) if args.quiet else progress.message
@@ -220,9 +266,9 @@ def _cmd_run(args) -> int:
     df = rows[rows["dataset"].isin([d.name for d in datasets]) & rows["model"].isin(names)]
     grid = format_main_table(main_table(_largest_shots(df)))
     print()
-    print("Accuracy (%), mean ± std over subjects:")
+    print(f"{METRIC_TITLES[args.metric]}, mean ± std over subjects:")
     print(grid.to_string() if not grid.empty else "(no finished units)")
-    report = write_report(out, rows)
+    report = write_report(out, rows, cache_dir=args.cache, use_cache=not args.no_cache)
     busy = f", {summary.busy} left to another run on this folder" if summary.busy else ""
     print(f"\n{summary.done} unit(s) run, {summary.skipped} already stored, "
           f"{len(summary.failed)} failed, {len(summary.not_runnable)} not runnable{busy}, "
@@ -233,26 +279,27 @@ def _cmd_run(args) -> int:
         print("  (`--retry-failed` runs failed units again)")
     for what, reason in summary.reasons.items():
         print(f"  not runnable: {what}: {reason}")
+    _print_verdict(report)
     return 1 if summary.failed or (summary.not_runnable and summary.done == 0) else 0
 
 
 def _dry_run(cfg) -> int:
     """Print the grid and its estimated cost; run nothing."""
     from benchmark.datasets.cache import EpochCache
-    from benchmark.engine import _wanted, plan_units
+    from benchmark.engine import plan_units, wanted
     from benchmark.estimate import estimate_cost, format_duration, grid_table
     from benchmark.results import ResultStore
 
     units = plan_units(cfg)
     root = Path(cfg.out)
     store = ResultStore(root) if (root / "units").is_dir() else None
-    pending = [u for u in units if store is None or _wanted(store.status(u.uid), cfg.retry_failed)]
+    pending = [u for u in units if store is None or wanted(store.status(u.uid), cfg.retry_failed)]
     rows = store.rows() if store is not None else None
     cached = set()
     if cfg.use_cache:
         cache = EpochCache(cfg.cache_dir)
         cached = {(u.spec.name, u.subject) for u in pending
-                  if cache.path(u.spec, u.subject, cfg.preprocessing).exists()}
+                  if cache.path(u.spec, u.subject, u.loading).exists()}
     seeds = ",".join(map(str, cfg.seeds))
     print(f"dry run: protocol {cfg.protocol.name}, seeds {seeds}, results in {cfg.out}")
     print(f"{len(units)} unit(s) in the grid: {len(cfg.pipelines)} model(s) x "
@@ -365,7 +412,8 @@ def _cmd_pretrain(args) -> int:
         subjects=parse_int_list(args.subjects, "subject") if args.subjects else None,
         max_subjects=args.max_subjects, screening=rule,
         preprocessing=PreprocessingConfig(template=args.template), skip_missing=args.skip_missing,
-        seed=args.seed, device=args.device, log_every=args.log_every)
+        pretrain_classes=args.pretrain_classes, seed=args.seed, device=args.device,
+        log_every=args.log_every)
     pretrain(cfg, log=lambda m: print(m, flush=True), restart=args.restart)
     return 0
 
@@ -438,8 +486,34 @@ def _cmd_report(args) -> int:
 
     for line in missing_summary(df)[:20]:
         print(f"  missing: {line}")
+    _print_verdict(out)
     print(f"\nreport written to {out}; open {out / 'index.html'}")
     return 0
+
+
+def _print_verdict(report: Path) -> None:
+    """Print what ``write_report``'s audit found (``report/verify.txt``): problems, warnings,
+    the verdict."""
+    from benchmark.verify import VERDICT_FILE
+
+    verdict = report / VERDICT_FILE
+    if verdict.is_file():
+        *details, final = verdict.read_text().splitlines() or [""]
+        print()
+        for line in details[:20]:
+            print(line)
+        if len(details) > 20:
+            print(f"... and {len(details) - 20} more line(s) in {verdict}")
+        print(final)
+
+
+def _cmd_verify(args) -> int:
+    from benchmark.verify import verify_results
+
+    verdict = verify_results(args.results, cache_dir=args.cache, use_cache=not args.no_cache)
+    for line in verdict.lines():
+        print(line)
+    return 0 if verdict.ok else 1
 
 
 def _cmd_download(args) -> int:
@@ -497,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"run": _cmd_run, "list": _cmd_list, "report": _cmd_report,
                 "download": _cmd_download, "perf": _cmd_perf, "checkpoint": _cmd_checkpoint,
-                "pretrain": _cmd_pretrain, "evidence": _cmd_evidence}
+                "pretrain": _cmd_pretrain, "evidence": _cmd_evidence, "verify": _cmd_verify}
     try:
         if getattr(args, "plugin", None):
             from models import load_builtin_models, load_plugin

@@ -20,7 +20,9 @@ from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.errors import UserError
 from benchmark.executors import make_executor
 from benchmark.pipelines import PipelineSpec
+from benchmark.metrics import check_metric
 from benchmark.preprocessing import PreprocessingConfig, digest
+from benchmark.preprocessing.config import PRESETS
 from benchmark.progress import Progress
 from benchmark.protocols import Protocol
 from benchmark.results import ResultStore, package_versions
@@ -35,7 +37,7 @@ from benchmark.worker import (
 )
 
 __all__ = ["RunConfig", "RunSummary", "plan_units", "run_benchmark", "seed_everything",
-           "pipeline_preprocessing"]
+           "pipeline_preprocessing", "dataset_loading", "wanted"]
 
 
 @dataclass
@@ -56,8 +58,15 @@ class RunConfig:
     cache_dir: str | None = None  # epoch cache folder; None: the default one
     use_cache: bool = True
     plugins: tuple[str, ...] = ()
+    metric: str = "accuracy"  # benchmark.metrics.METRICS
+    window: tuple[float, float] | None = None  # run-wide --window, over each dataset's own
+    preset: str = "paper"  # "moabb": MOABB's paradigm defaults (preprocessing is its config)
 
     def __post_init__(self):
+        check_metric(self.metric, {d.name: len(d.classes) for d in self.datasets})
+        if self.preset not in PRESETS:
+            raise UserError(f"unknown --preset {self.preset!r}; choose one of "
+                            f"{', '.join(PRESETS)}")
         if self.jobs < 1:
             raise UserError(f"--jobs must be at least 1, got {self.jobs}")
         if self.jobs > 1 and self.scheduler:
@@ -76,7 +85,7 @@ class RunSummary:
     seconds: float = 0.0
 
 
-def _unit_key(spec, subject, session, pipe, pre, protocol, seed) -> dict:
+def _unit_key(spec, subject, session, pipe, pre, protocol, seed, metric) -> dict:
     return {
         "dataset": spec.name,
         "dataset_config": digest({"cls": spec.moabb_class, "kwargs": spec.kwargs,
@@ -88,12 +97,21 @@ def _unit_key(spec, subject, session, pipe, pre, protocol, seed) -> dict:
         "preprocessing": pre.digest(),
         "protocol": protocol.to_dict(),
         "seed": int(seed),
+        "metric": metric,
     }
 
 
-def _unit_session(protocol, spec) -> str | None:
-    """The session a unit is about (``"all"`` where the protocol uses every session)."""
-    return "all" if getattr(protocol, "uses_all_sessions", False) else spec.session
+def dataset_loading(spec: DatasetSpec, cfg: RunConfig) -> PreprocessingConfig:
+    """The band, rate and window a dataset is loaded with in this run.
+
+    The run's ``--window`` if given; otherwise the catalogue's window of the dataset
+    (the paper's 4 s), or, with the ``moabb`` preset, the dataset's own task interval.
+    """
+    if cfg.window is not None:
+        return cfg.preprocessing.with_window(*cfg.window)
+    if cfg.preset == "moabb":
+        return cfg.preprocessing
+    return cfg.preprocessing.with_window(*spec.window)
 
 
 def plan_units(cfg: RunConfig) -> list[Unit]:
@@ -106,17 +124,20 @@ def plan_units(cfg: RunConfig) -> list[Unit]:
         if bad:
             raise UserError(f"dataset {spec.name} has subjects 1..{spec.n_subjects}; {bad} do "
                             "not exist; fix --subjects")
+        loading = dataset_loading(spec, cfg)
+        session = cfg.protocol.unit_session(spec.session)
         for subject in subjects:
             for seed in cfg.seeds:
                 for pipe in cfg.pipelines:
-                    pre = pipeline_preprocessing(pipe, cfg.preprocessing, cfg.template)
-                    key = _unit_key(spec, subject, _unit_session(cfg.protocol, spec), pipe, pre,
-                                    cfg.protocol, seed)
-                    units.append(Unit(spec, int(subject), int(seed), pipe, pre, key, digest(key)))
+                    pre = pipeline_preprocessing(pipe, loading, cfg.template, cfg.preset)
+                    key = _unit_key(spec, subject, session, pipe, pre, cfg.protocol, seed,
+                                    cfg.metric)
+                    units.append(Unit(spec, int(subject), int(seed), pipe, pre, key,
+                                      digest(key), loading=loading))
     return units
 
 
-def _wanted(status: str | None, retry_failed: bool) -> bool:
+def wanted(status: str | None, retry_failed: bool) -> bool:
     return status is None or (retry_failed and status != "ok")
 
 
@@ -134,7 +155,7 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
     progress = progress or Progress(log)
     summary = RunSummary()
     units = plan_units(cfg)
-    pending = [u for u in units if _wanted(store.status(u.uid), cfg.retry_failed)]
+    pending = [u for u in units if wanted(store.status(u.uid), cfg.retry_failed)]
     summary.skipped = len(units) - len(pending)
     if not pending:
         store.export_csv()
@@ -145,10 +166,9 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
         from benchmark.datasets.cache import default_cache_dir
 
         cache_dir = str(cfg.cache_dir or default_cache_dir())
-    settings = EvaluationSettings(protocol=cfg.protocol, preprocessing=cfg.preprocessing,
-                                  template=cfg.template, cache_dir=cache_dir,
+    settings = EvaluationSettings(protocol=cfg.protocol, cache_dir=cache_dir,
                                   plugins=tuple(cfg.plugins), threads=threads,
-                                  token=uuid.uuid4().hex)
+                                  token=uuid.uuid4().hex, metric=cfg.metric)
     versions = package_versions()
     progress.start(len(pending))
     in_flight: dict = {}  # future -> (unit, lock)
@@ -167,7 +187,7 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
                     summary.busy += 1
                     progress.unit_done(unit.label, "running in another process")
                     continue
-                if not _wanted(store.status(unit.uid), cfg.retry_failed):
+                if not wanted(store.status(unit.uid), cfg.retry_failed):
                     lock.release()  # stored by another run meanwhile
                     summary.skipped += 1
                     progress.unit_done(unit.label, "stored by another run")

@@ -23,17 +23,6 @@ PRIOR_SECONDS_PER_FOLD = {"heavy": 300.0, "deep": 30.0, "classical": 0.3}
 LOAD_SECONDS = 3.0
 
 
-def _folds_per_unit(protocol) -> int:
-    """Folds a unit fits; the session-based protocols count one session (within-session)
-    or two (cross-session), as the catalogue does not record sessions."""
-    shots = getattr(protocol, "shots", None)
-    if shots:
-        return len(shots) + (1 if protocol.name == "loso" else 0)  # loso also scores k = 0
-    if protocol.name == "cross-session":
-        return 2
-    return getattr(protocol, "n_folds", 1)
-
-
 def _prior(pipe) -> tuple[float, str]:
     for tag, seconds in PRIOR_SECONDS_PER_FOLD.items():
         if tag in pipe.tags:
@@ -67,7 +56,7 @@ def estimate_cost(units, pending, protocol, rows: pd.DataFrame | None,
         seconds, sources = 0.0, set()
         folds = 0
         for u in mine:
-            n = _folds_per_unit(protocol)
+            n = protocol.n_splits()  # one session (two for cross-session): the catalogue has no counts
             per = measured.get((u.spec.name, name))
             if per is not None and np.isfinite(per):
                 seconds += n * float(per)

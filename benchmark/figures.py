@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmark.statistics import ALPHA, duplicates_sentence, independent_datasets
+
 __all__ = ["accuracy_bars", "learning_curves", "radar", "paired_scatter", "cd_diagram"]
 
 
@@ -160,34 +162,53 @@ def paired_scatter(df: pd.DataFrame, reference: str, stem: Path) -> Path | None:
     return _save(fig, stem)
 
 
-def cd_diagram(means: pd.DataFrame, stem: Path, alpha: float = 0.05) -> tuple[Path | None, str]:
+def cd_diagram(means: pd.DataFrame, stem: Path, alpha: float = ALPHA) -> tuple[Path | None, str]:
     """Critical-difference diagram over datasets (Demšar, JMLR 7, 2006).
 
-    ``means`` is dataset x model mean accuracy.  Only models with a result on every
-    dataset enter (a Friedman test needs complete blocks); ranks are averaged over the
-    datasets, pairs are tested with the Nemenyi post-hoc test
+    ``means`` is dataset x model mean accuracy.  Datasets that are the same recordings
+    as another are left out first (:func:`benchmark.statistics.independent_datasets`:
+    of ``BNCI2014001`` and ``BNCI2014001-4`` only ``BNCI2014001`` is a block), then only
+    models with a result on every remaining dataset enter (a Friedman test needs
+    complete blocks).  The Friedman test comes first; only where it rejects equal ranks
+    at ``alpha`` are pairs tested with the Nemenyi post-hoc test
     (:func:`scikit_posthocs.posthoc_nemenyi_friedman`) and drawn with
-    :func:`scikit_posthocs.critical_difference_diagram`; the Nemenyi critical
-    difference is drawn above the axis.
+    :func:`scikit_posthocs.critical_difference_diagram`, the Nemenyi critical
+    difference above the axis.  Otherwise no post-hoc test is run: the figure is a
+    plain bar chart of the average ranks whose title says that the Friedman test does
+    not reject, and so does the returned sentence.
 
     Returns
     -------
-    stem or None, and a sentence on what was compared (or why nothing was).
+    stem or None (too few datasets or models), and a sentence on what was compared and
+    drawn (or why nothing was).
     """
+    kept, same = independent_datasets(means.index)
+    means = means.loc[kept]
     complete = means.dropna(axis=1, how="any")
     dropped = sorted(set(means.columns) - set(complete.columns))
     left_out = f"; left out (not on every dataset): {', '.join(dropped)}" if dropped else ""
+    if same:
+        left_out += "; " + duplicates_sentence(same, "the Friedman test and the diagram")
     if complete.shape[0] < 2 or complete.shape[1] < 3:
         return None, (f"no critical-difference diagram: it needs 2 or more datasets and 3 or "
                       f"more models with results on all of them; these results have "
                       f"{complete.shape[0]} dataset(s) and {complete.shape[1]} such model(s)"
                       + left_out)
-    import scikit_posthocs as sp
     from scipy.stats import friedmanchisquare, studentized_range
 
-    plt = _plt()
     n, k = complete.shape
+    with np.errstate(invalid="ignore", divide="ignore"):  # all tied: p is NaN, said below
+        p_friedman = float(friedmanchisquare(*complete.to_numpy().T).pvalue)
+    plt = _plt()
     ranks = complete.rank(axis=1, ascending=False).mean()
+    if not p_friedman < alpha:  # also a NaN p (every dataset ties every model)
+        _ranks_only(plt, ranks.sort_values(), n, p_friedman, alpha, stem)
+        return stem, (f"no critical-difference diagram: the Friedman test over {k} models on "
+                      f"{n} datasets does not reject equal mean ranks (p = {p_friedman:.3g}, "
+                      f"alpha = {alpha}), so no Nemenyi post-hoc test is drawn; the figure "
+                      f"shows the average ranks only" + left_out)
+    import scikit_posthocs as sp
+
     sig = sp.posthoc_nemenyi_friedman(complete.to_numpy())
     sig.index = sig.columns = complete.columns
     q = studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
@@ -195,10 +216,30 @@ def cd_diagram(means: pd.DataFrame, stem: Path, alpha: float = 0.05) -> tuple[Pa
     fig, ax = plt.subplots(figsize=(8, 0.35 * k + 1.2))
     sp.critical_difference_diagram(ranks, sig, ax=ax, alpha=alpha, cd=cd,
                                    label_props={"fontsize": 8})
-    p_friedman = friedmanchisquare(*complete.to_numpy().T).pvalue
-    ax.set_title(f"Average rank over {n} datasets (1 = best); bars join models the Nemenyi "
-                 f"test does not separate (α = {alpha}); CD = {cd:.2f}", fontsize=9, pad=28)
+    ax.set_title(f"Average rank over {n} datasets (1 = best); Friedman p = {p_friedman:.3g} "
+                 f"< α = {alpha}; bars join models the Nemenyi test does not separate; "
+                 f"CD = {cd:.2f}", fontsize=9, pad=28)
     _save(fig, stem)
-    note = (f"{k} models on {n} datasets; Friedman p = {p_friedman:.3g}; Nemenyi critical "
-            f"difference {cd:.2f} ranks" + left_out)
+    note = (f"critical-difference diagram of {k} models on {n} datasets; the Friedman test "
+            f"rejects equal mean ranks (p = {p_friedman:.3g} < alpha = {alpha}); Nemenyi "
+            f"critical difference {cd:.2f} ranks" + left_out)
     return stem, note
+
+
+def _ranks_only(plt, ranks: pd.Series, n: int, p_friedman: float, alpha: float,
+                stem: Path) -> Path:
+    """Average ranks as bars (no cliques, no CD): what is shown when Friedman does not reject."""
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(ranks) + 1.6))
+    ax.barh(list(ranks.index), ranks.to_numpy(), color="lightgrey", edgecolor="grey")
+    for y, r in enumerate(ranks.to_numpy()):
+        ax.text(r, y, f" {r:.2f}", va="center", fontsize=8)
+    ax.invert_yaxis()  # best (lowest) rank on top
+    ax.set_xlim(0, len(ranks) + 0.5)
+    ax.set_xlabel("average rank (1 = best)", fontsize=8)
+    ax.tick_params(labelsize=8)
+    p_text = f"p = {p_friedman:.3g} ≥ α = {alpha}" if np.isfinite(p_friedman) \
+        else "no p: every model ties on every dataset"
+    ax.set_title(f"Average rank over {n} datasets. The Friedman test does not reject equal "
+                 f"ranks ({p_text}),\nso no Nemenyi post-hoc test and no critical-difference "
+                 "diagram", fontsize=9)
+    return _save(fig, stem)

@@ -28,6 +28,8 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 img{max-width:100%;border:1px solid #eee}
 .note{color:#555;font-size:.9em}.missing{color:#a40}
 nav a{margin-right:1em}code,pre{background:#f6f6f6}pre{padding:.5em;overflow-x:auto;font-size:.8em}
+.verdict{padding:.5em 1em;border-radius:4px}.verdict.ok{background:#e6f4e6;border:1px solid #7b7}
+.verdict.bad{background:#fbe9e7;border:1px solid #d77}.verdict ul{margin:.3em 0;font-size:.85em}
 """
 
 
@@ -90,12 +92,27 @@ def _run_facts(df: pd.DataFrame) -> str:
     return head + "".join(out)
 
 
+def _verdict_html(verdict) -> str:
+    """The verdict of ``python -m benchmark verify`` (:class:`benchmark.verify.Verdict`)."""
+    items = ([f"problem: {p}" for p in verdict.problems]
+             + [f"warning: {w}" for w in verdict.warnings])
+    shown = "".join(f"<li>{html.escape(i)}</li>" for i in items[:30])
+    if len(items) > 30:
+        shown += f"<li>… and {len(items) - 30} more in verify.txt</li>"
+    return (f"<div id='verify' class='verdict {'ok' if verdict.ok else 'bad'}'>"
+            f"<b>{html.escape(verdict.line)}</b>" + (f"<ul>{shown}</ul>" if shown else "")
+            + "<p class='note'>Every row's calibration and test trials re-derived from the "
+            "data and the recorded protocol (<code>python -m benchmark verify</code>).</p>"
+            "</div>")
+
+
 def write_index(folder: Path, title: str, sections: list[Section], df: pd.DataFrame,
-                missing: list[str]) -> Path:
-    """Write ``folder/index.html`` and return its path."""
+                missing: list[str], verdict=None) -> Path:
+    """Write ``folder/index.html`` and return its path (``verdict``: shown at the top)."""
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
+             *([_verdict_html(verdict)] if verdict is not None else []),
              f"<p class='note'>Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by "
              "<code>python -m benchmark report</code> from the results table alone.</p>",
              "<nav>" + "".join(f"<a href='#{s.anchor}'>{html.escape(s.title)}</a>"

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.errors import UserError
+from benchmark.metrics import METRIC_TITLES, chance_level, metric_of
 
 __all__ = ["main_table", "format_main_table", "learning_curve_table", "write_report",
            "REPORT_FILES"]
@@ -47,7 +48,7 @@ def main_table(df: pd.DataFrame) -> pd.DataFrame:
         n_seeds=("n_seeds", "max"),
         n_classes=("n_classes", "first"),
     )
-    table["chance"] = 1.0 / table["n_classes"].astype(float)
+    table["chance"] = chance_level(metric_of(ok), table["n_classes"].astype(float))
     return table.drop(columns="n_classes")
 
 
@@ -109,7 +110,8 @@ def _markdown(grid: pd.DataFrame) -> str:
 
 
 def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mirepnet",
-                 rebuild_sizes: bool = False) -> Path:
+                 rebuild_sizes: bool = False, verify: bool = True, cache_dir: str | None = None,
+                 use_cache: bool = True) -> Path:
     """Write ``DIR/report/`` (tables, figures, ``index.html``) and return that folder.
 
     Parameters
@@ -123,6 +125,13 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
     rebuild_sizes : bool
         Count parameters by building each network for the datasets' shapes (also for
         models without finished rows) instead of reading the rows' ``n_params``.
+    verify : bool
+        Audit the folder first (:func:`benchmark.verify.verify_results`): the verdict goes
+        to the top of ``index.html`` and, with every problem and warning line, to
+        ``report/verify.txt``.
+    cache_dir, use_cache : str or None, bool
+        The epoch cache the audit loads the trials through (the run's ``--cache``,
+        ``--no-cache``).
     """
     from benchmark import figures, tables
     from benchmark.formats import write_table
@@ -136,6 +145,7 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
     for old in out.glob("*"):  # a report is regenerated whole: no stale file survives
         if old.is_file() and old.suffix in {".md", ".tex", ".csv", ".png", ".pdf", ".html"}:
             old.unlink()
+    verdict = _verdict(results_dir, out, cache_dir=cache_dir, use_cache=use_cache) if verify else None
     sections: list[Section] = []
     missing = tables.missing_summary(df) if not df.empty else ["no result rows"]
 
@@ -152,7 +162,8 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
             "in bold; n/r: not runnable here.")
     if fewshot:
         note += " Protocols with several k: the largest k per dataset; every k is in learning_curves."
-    title = "Accuracy (%), mean ± std over subjects"
+    score_title = METRIC_TITLES[metric_of(df)]
+    title = f"{score_title}, mean ± std over subjects"
     if grid.empty:
         (out / "main_table.md").write_text(f"# {title}\n\nNo finished units.\n")
     else:
@@ -185,7 +196,7 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
         lc = cells.pivot(index=["dataset", "shots"], columns="model", values="cell").fillna("—")
         lc.index = [f"{d}, k={k}" for d, k in lc.index]
         lc.index.name, lc.columns.name = "dataset, trials per class", None
-        title = "Accuracy (%) by labelled trials per class, mean ± std over subjects"
+        title = f"{score_title} by labelled trials per class, mean ± std over subjects"
         write_table(lc, out, "learning_curves", title, data=curves)
         stem = figures.learning_curves(df, out / "learning_curves")
         note = ("k = 0: trained on the other subjects only, no target trial."
@@ -216,8 +227,21 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
     sections.append(Section(title, ref_note, ref, files=_files("reference_scores")))
 
     write_index(out, f"MIRepNet benchmark report: {Path(results_dir).resolve().name}", sections,
-                df, missing)
+                df, missing, verdict=verdict)
     return out
+
+
+def _verdict(results_dir: str | Path, out: Path, **cache):
+    """Verify the results folder; write ``out/verify.txt`` (``None``: nothing to verify)."""
+    from benchmark.verify import VERDICT_FILE, verdict_for_report
+
+    verdict = verdict_for_report(results_dir, **cache)
+    path = out / VERDICT_FILE
+    if verdict is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text("\n".join(verdict.lines()) + "\n")
+    return verdict
 
 
 def _files(stem: str, figure: bool = False) -> tuple[str, ...]:
@@ -240,9 +264,12 @@ def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
     from benchmark.formats import write_table
     from benchmark.html_report import Section
     from benchmark.statistics import (
+        ALPHA,
         average_ranks,
         choose_reference,
         compare_to_reference,
+        duplicates_sentence,
+        independent_datasets,
         subject_scores,
     )
 
@@ -252,7 +279,7 @@ def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
     scores = subject_scores(df)
     used, _ = choose_reference(scores, reference)  # the model the tests below compare against
     table, note = compare_to_reference(df, reference)
-    title = "Paired comparisons over subjects"
+    title = f"Paired comparisons over subjects (one-sided tests, alpha = {ALPHA})"
     if table.empty:
         text = f"# {title}\n\n{note}.\n\nNo dataset has two or more subjects finished by the reference and a model.\n"
         (out / "statistics.md").write_text(text)
@@ -266,8 +293,8 @@ def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
             "model acc.": table["model_mean"].map("{:.1f}".format),
             "difference": table["difference"].map(lambda v: f"{round(v, 1) + 0.0:+.1f}"),
             "SMD": table["smd"].map(lambda v: f"{round(v, 2) + 0.0:+.2f}"),
-            "p (ref. better)": table["p_reference_better"].map("{:.3g}".format),
-            "p (model better)": table["p_model_better"].map("{:.3g}".format),
+            "p (H1: ref. better)": table["p_reference_better"].map("{:.3g}".format),
+            "p (H1: model better)": table["p_model_better"].map("{:.3g}".format),
             "test": table["test"]}).set_index("dataset")
         write_table(shown, out, "statistics", title, data=table, note=note + ".")
         sections.append(Section(title, note + ".", shown, files=_files("statistics")))
@@ -280,11 +307,15 @@ def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
     ranks = ranks.astype(str).replace("nan", "—")
     ranks.index.name, ranks.columns.name = "model", None
     title = "Average rank over datasets (1 = best mean accuracy)"
-    write_table(ranks, out, "ranks", title)
-    with open(out / "statistics.md", "a") as fh:
-        fh.write(f"\n# {title}\n\n" + _markdown(ranks))
     means = scores.groupby(["dataset", "model"])["score"].mean().unstack("model")
-    stem, cd_note = figures.cd_diagram(means, out / "cd_diagram")
-    sections.append(Section(title, cd_note, ranks, stem,
+    kept, same = independent_datasets(means.index)
+    stem, cd_note = figures.cd_diagram(means.loc[kept], out / "cd_diagram")
+    rank_note = f"{cd_note}."
+    if same:
+        rank_note += f" {duplicates_sentence(same, 'the mean rank and the Friedman test')}."
+    write_table(ranks, out, "ranks", title, note=rank_note)
+    with open(out / "statistics.md", "a") as fh:
+        fh.write(f"\n# {title}\n\n{rank_note}\n\n" + _markdown(ranks))
+    sections.append(Section(title, rank_note, ranks, stem,
                             _files("ranks") + (_files("cd_diagram", True) if stem else ())))
     return sections

@@ -11,18 +11,90 @@ subject scores (each subject's accuracy averaged over seeds and folds):
   same weights for effects (:func:`moabb.analysis.meta_analysis.combine_pvalues`,
   :func:`~moabb.analysis.meta_analysis.combine_effects`).
 
+Each p-value is one-sided: ``p_reference_better`` tests H1 "the reference scores
+higher", ``p_model_better`` H1 "the model scores higher"; both are read at
+``ALPHA = 0.05`` (no correction for the number of models).
+
 Only subjects that every compared model finished enter a dataset's test, so the pairs
 are real pairs.  Reference: Jayaram & Barachant, J. Neural Eng. 15, 2018 (MOABB).
+
+Datasets that are the same recordings
+-------------------------------------
+A combination over datasets (Stouffer here, Friedman/Nemenyi in the critical-difference
+diagram, the mean rank) treats datasets as independent.  Two catalogue entries built on
+the same MOABB class with the same constructor arguments and the same session are the
+same subjects' recordings, whatever classes each keeps: ``BNCI2014001`` (left/right hand)
+and ``BNCI2014001-4`` (the same trials plus feet and tongue) are both BCI IV 2a, session
+T, subjects 1-9.  :func:`independent_datasets` keeps one dataset of each such group —
+the first in the catalogue's order among those present (``BNCI2014001``, the paper's
+first dataset) — and leaves the others out of every combination; each is still tested
+on its own.  The rule reads the catalogue by the dataset names in the result rows, so
+a report needs nothing but the results table.  The synthetic ``SynBNCI2014001`` and
+``SynBNCI2014001-4`` mimic that pair's montage and classes but are generated with
+different seeds (independent simulated subjects), so both enter; a name the catalogue
+does not know counts as its own recordings.
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["subject_scores", "compare_to_reference", "average_ranks", "choose_reference"]
+__all__ = ["subject_scores", "compare_to_reference", "average_ranks", "choose_reference",
+           "independent_datasets", "duplicates_sentence", "ALPHA"]
 
 PERM_CUTOFF = 20
+#: Significance level of every test in the report (one-sided paired tests, Friedman,
+#: Nemenyi).
+ALPHA = 0.05
+
+
+def _recordings(name: str) -> tuple[tuple, int]:
+    """What identifies a dataset's recordings, and its position in the catalogue.
+
+    The key is ``(MOABB class, constructor arguments, session)``; classes are left out on
+    purpose (a class selection does not make other recordings).  Names the catalogue
+    does not know are their own recordings and sort after the catalogue's.
+    """
+    from benchmark.datasets.catalogue import DATASETS
+
+    order = {n.lower(): i for i, n in enumerate(DATASETS)}
+    spec = DATASETS.get(name) or next((v for k, v in DATASETS.items()
+                                       if k.lower() == str(name).lower()), None)
+    if spec is None:
+        return ("unknown", str(name)), len(order)
+    kwargs = json.dumps(spec.kwargs, sort_keys=True, default=str)
+    return (spec.moabb_class, kwargs, spec.session), order[spec.name.lower()]
+
+
+def independent_datasets(names) -> tuple[list[str], dict[str, str]]:
+    """The datasets that enter a combination, and those left out as duplicates.
+
+    Of each group of ``names`` that are the same recordings (see the module's
+    docstring), the first in the catalogue's order is kept.
+
+    Returns
+    -------
+    kept : list of str
+        ``names`` without the duplicates, in their given order.
+    left_out : dict
+        ``{left-out dataset: the dataset kept in its place}``.
+    """
+    names = list(dict.fromkeys(names))
+    info = {n: _recordings(n) for n in names}
+    first: dict[tuple, str] = {}
+    for n in sorted(names, key=lambda n: (info[n][1], str(n))):
+        first.setdefault(info[n][0], n)
+    left_out = {n: first[info[n][0]] for n in names if first[info[n][0]] != n}
+    return [n for n in names if n not in left_out], left_out
+
+
+def duplicates_sentence(left_out: dict[str, str], where: str) -> str:
+    """``"BNCI2014001-4 is left out of <where>: the same subjects and session as ..."``."""
+    return "; ".join(f"{d} is left out of {where}: the same subjects and session as {k}, "
+                     f"which is kept" for d, k in sorted(left_out.items()))
 
 
 def subject_scores(df: pd.DataFrame) -> pd.DataFrame:
@@ -76,7 +148,10 @@ def compare_to_reference(df: pd.DataFrame, reference: str = "mirepnet",
         reference minus model), ``p_reference_better``, ``p_model_better`` (one-sided),
         ``test``.  The dataset ``"all (Stouffer)"`` rows combine the datasets.
     note : str
-        Which reference was used and why.
+        Which reference was used and why, the direction and sidedness of the tests,
+        ``ALPHA``, and the datasets left out of the combination as the same recordings
+        as another (:func:`independent_datasets`); a model's combination needs two
+        datasets or more once those are left out.
     """
     from moabb.analysis.meta_analysis import combine_effects, combine_pvalues
 
@@ -104,10 +179,13 @@ def compare_to_reference(df: pd.DataFrame, reference: str = "mirepnet",
     out = pd.DataFrame(rows, columns=["dataset", "model", "n_subjects", "reference_mean",
                                       "model_mean", "difference", "smd", "p_reference_better",
                                       "p_model_better", "test"])
-    combined = []
+    combined, left_out_any = [], {}
     for model, part in out.groupby("model"):
+        kept, left_out = independent_datasets(part["dataset"])
+        part = part[part["dataset"].isin(kept)]
         if len(part) < 2:
             continue
+        left_out_any.update(left_out)
         n = part["n_subjects"].astype(float)
         w = np.sqrt(n) / np.sqrt(n).sum()
         finite = np.isfinite(part["smd"])
@@ -120,19 +198,42 @@ def compare_to_reference(df: pd.DataFrame, reference: str = "mirepnet",
             else float(np.sign(part["difference"].sum()) * np.inf),
             "p_reference_better": float(combine_pvalues(part["p_reference_better"], n)),
             "p_model_better": float(combine_pvalues(part["p_model_better"], n)),
-            "test": f"Stouffer over {len(part)} datasets",
+            "test": f"Stouffer over {len(part)} datasets"
+            + (f" ({', '.join(sorted(left_out))} left out)" if left_out else ""),
         })
     if combined:
         out = pd.concat([out, pd.DataFrame(combined)], ignore_index=True)
-    return out, f"{note} ({reference} minus model; one-sided p-values)"
+    return out, _note(note, reference, left_out_any)
+
+
+def _note(note: str, reference: str, left_out: dict[str, str]) -> str:
+    """What the table shows: reference, direction, sidedness, alpha, what was combined."""
+    text = (f"{note} ({reference} minus model). One-sided paired tests over subjects, "
+            f"alpha = {ALPHA}: p (H1: ref. better) tests whether {reference} scores higher "
+            f"than the model, p (H1: model better) whether the model scores higher than "
+            f"{reference}; permutation test of the mean difference below {PERM_CUTOFF} "
+            f"subjects, Wilcoxon signed-rank from {PERM_CUTOFF}; no correction for the number "
+            f"of models. all (Stouffer): the datasets' one-sided p-values combined by "
+            f"Stouffer's method weighted by sqrt(subjects)")
+    if left_out:
+        text += ". " + duplicates_sentence(left_out, "the combination") \
+            + " (each is still tested on its own)"
+    return text
 
 
 def average_ranks(df: pd.DataFrame) -> pd.DataFrame:
-    """Each model's rank per dataset (1 = best mean accuracy) and the mean over datasets."""
+    """Each model's rank per dataset (1 = best mean accuracy) and the mean over datasets.
+
+    Every dataset has its column; a model's ``mean rank`` and ``datasets`` count only
+    independent datasets among those it has results on (a dataset with the same
+    recordings as a kept one is left out, as in the critical-difference diagram;
+    :func:`independent_datasets`).
+    """
     scores = subject_scores(df)
     means = scores.groupby(["dataset", "model"])["score"].mean().unstack("model")
     ranks = means.rank(axis=1, ascending=False, method="average")
+    kept = {m: independent_datasets(ranks[m].dropna().index)[0] for m in ranks.columns}
     out = ranks.T
-    out["mean rank"] = ranks.mean(axis=0)
-    out["datasets"] = ranks.notna().sum(axis=0)
+    out["mean rank"] = pd.Series({m: ranks.loc[d, m].mean() for m, d in kept.items()})
+    out["datasets"] = pd.Series({m: len(d) for m, d in kept.items()})
     return out.sort_values("mean rank")

@@ -90,14 +90,16 @@ def with_paper_sizes(sizes: pd.DataFrame) -> pd.DataFrame:
 def reference_table(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The paper's reference accuracies beside ours, with the difference (ours - paper).
 
-    Ours are the mean over subjects of the ``paper`` protocol's rows on the same
-    dataset; a dataset or model absent from the results shows ``—``.  The returned note
+    Ours are the mean over subjects of the ``paper`` protocol's accuracy rows on the
+    same dataset; a dataset or model absent from the results shows ``—``.  The returned note
     says which comparisons were possible.
     """
     from benchmark.report import main_table
 
     ok = _ok(df)
-    ours = main_table(ok[ok["protocol"] == PAPER_PROTOCOL]) if not ok.empty else pd.DataFrame()
+    metric = ok["metric"].fillna("accuracy") if "metric" in ok else "accuracy"
+    ok = ok[(ok["protocol"] == PAPER_PROTOCOL) & (metric == "accuracy")]  # the paper's
+    ours = main_table(ok) if not ok.empty else pd.DataFrame()
     lookup = {(r.dataset, r.model): (100 * r.mean, r.n_subjects) for r in ours.itertuples()}
     rows = []
     for dataset, models in REFERENCE_ACCURACY.items():

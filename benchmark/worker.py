@@ -21,7 +21,6 @@ import traceback
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 import numpy as np
 
@@ -30,7 +29,8 @@ from benchmark.datasets.loading import SubjectData, load_subject
 from benchmark.errors import NotRunnable, UserError
 from benchmark.pipelines import PipelineSpec
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info, digest
-from benchmark.protocols import split_digest
+from benchmark.metrics import get_metric
+from benchmark.protocols import Protocol, SplitIdentity, split_digest, split_identity
 from benchmark.results import package_versions
 
 __all__ = ["Unit", "UnitResult", "Worker", "EvaluationSettings", "seed_everything",
@@ -46,8 +46,15 @@ def seed_everything(seed: int) -> None:
         torch.manual_seed(seed)
 
 
-def pipeline_preprocessing(pipe: PipelineSpec, base: PreprocessingConfig, template: str | None):
-    """The preprocessing a pipeline gets: base, its file's choices, the run's template."""
+def pipeline_preprocessing(pipe: PipelineSpec, base: PreprocessingConfig, template: str | None,
+                           preset: str = "paper"):
+    """The preprocessing a pipeline gets: base, its file's choices, the run's template.
+
+    With the ``moabb`` preset every pipeline gets ``base`` as it is (MOABB's paradigm:
+    no alignment, no template), whatever its file chooses.
+    """
+    if preset == "moabb":
+        return base
     cfg = base.with_overrides(**pipe.preprocessing)
     if template is not None and cfg.template != "none":
         cfg = cfg.with_overrides(template=template)
@@ -66,6 +73,7 @@ class Unit:
     key: dict
     uid: str = ""
     attempts: int = 0  # submissions so far (a unit whose worker died is retried alone once)
+    loading: PreprocessingConfig = field(default_factory=PreprocessingConfig)  # the dataset's
 
     @property
     def label(self) -> str:
@@ -93,13 +101,12 @@ class UnitResult:
 class EvaluationSettings:
     """What a worker needs besides the unit (picklable, sent with each task)."""
 
-    protocol: Any
-    preprocessing: PreprocessingConfig
-    template: str | None
-    cache_dir: str | None  # None: no epoch cache
+    protocol: Protocol
+    cache_dir: str | None  # None: no epoch cache (each unit carries its own preprocessing)
     plugins: tuple[str, ...] = ()
     threads: int | None = None  # BLAS/torch threads per worker process
     token: str = ""  # identifies the run: a worker drops its memory when it changes
+    metric: str = "accuracy"  # benchmark.metrics.METRICS
 
 
 class Worker:
@@ -108,10 +115,11 @@ class Worker:
     def __init__(self, settings: EvaluationSettings):
         self.settings = settings
         self.versions = package_versions()
+        self.scorer = get_metric(settings.metric)
         self._data_key = None
         self._data: SubjectData | NotRunnable | None = None
         self._labels: np.ndarray | None = None  # class indices of the current data's trials
-        self._folds: dict[int, list] = {}
+        self._folds: dict[SplitIdentity, list] = {}
         self._prepared: dict = {}
         self._cache = None
         if settings.cache_dir is not None:
@@ -120,35 +128,57 @@ class Worker:
             self._cache = EpochCache(settings.cache_dir)
 
     # -- data ---------------------------------------------------------------------------
-    def _load_one(self, spec: DatasetSpec, subject: int) -> SubjectData:
-        pre = self.settings.preprocessing
-        data = (self._cache.load(spec, subject, pre) if self._cache is not None
-                else load_subject(spec, subject, pre))
+    def identity(self, unit: "Unit") -> SplitIdentity:
+        """The unit's split identity: every cache below is keyed by it (or a part of it)."""
+        return split_identity(self.settings.protocol,
+                              dataset=f"{unit.spec.name}:{unit.key['dataset_config']}",
+                              loading=unit.loading.loading_digest(), subject=unit.subject,
+                              session=unit.key["session"], seed=unit.seed)
+
+    def _load_one(self, spec: DatasetSpec, subject: int, loading: PreprocessingConfig
+                  ) -> SubjectData:
+        data = (self._cache.load(spec, subject, loading) if self._cache is not None
+                else load_subject(spec, subject, loading))
         return self.settings.protocol.select(data, spec.session)
 
-    def data(self, spec: DatasetSpec, subject: int) -> SubjectData:
-        """The trials the protocol needs for ``subject`` (all subjects for loso)."""
-        dataset_scope = getattr(self.settings.protocol, "scope", "subject") == "dataset"
-        key = (spec.name, None if dataset_scope else subject)
+    def data(self, unit: "Unit") -> SubjectData:
+        """The trials the protocol needs for the unit (every subject's for loso).
+
+        Kept while consecutive units share :meth:`SplitIdentity.data`; a new one drops
+        everything derived from the previous data.
+        """
+        key = self.identity(unit).data()
         if key != self._data_key:
             self._data_key, self._labels, self._folds, self._prepared = key, None, {}, {}
+            spec = unit.spec
             try:
-                if dataset_scope:
+                if self.settings.protocol.scope == "dataset":
                     self._data = SubjectData.concatenate(
-                        [self._load_one(spec, s) for s in range(1, spec.n_subjects + 1)])
+                        [self._load_one(spec, s, unit.loading)
+                         for s in range(1, spec.n_subjects + 1)])
                 else:
-                    self._data = self._load_one(spec, subject)
+                    self._data = self._load_one(spec, unit.subject, unit.loading)
             except NotRunnable as exc:
                 self._data = exc
         if isinstance(self._data, NotRunnable):
             raise self._data
         return self._data
 
+    def folds(self, unit: "Unit", data: SubjectData, y: np.ndarray) -> list:
+        """``(fold, split hash)`` of every fold of the unit, computed once per identity."""
+        ident = self.identity(unit)
+        if ident not in self._folds:
+            trial_ids = data.trial_ids()
+            self._folds[ident] = [
+                (fold, split_digest(fold, trial_ids)) for fold in
+                self.settings.protocol.split(y, unit.seed, meta=data, target=unit.subject)]
+        return self._folds[ident]
+
     # -- one unit -------------------------------------------------------------------------
     def evaluate(self, unit: Unit) -> UnitResult:
         """Evaluate ``unit``; never raises for a failing model or missing data."""
         try:
-            data = self.data(unit.spec, unit.subject)
+            data = self.data(unit)
         except NotRunnable as exc:
             return UnitResult(unit.uid, "not_runnable", [self._row(unit, status="not_runnable",
                                                                   error=str(exc))],
@@ -161,12 +191,7 @@ class Worker:
             if self._labels is None:
                 self._labels = np.array([classes.index(c) for c in data.y])
             y_all = self._labels
-            if unit.seed not in self._folds:
-                trial_ids = data.trial_ids()
-                self._folds[unit.seed] = [
-                    (fold, split_digest(fold, trial_ids)) for fold in
-                    self.settings.protocol.split(y_all, unit.seed, meta=data, target=unit.subject)]
-            for fold, split in self._folds[unit.seed]:
+            for fold, split in self.folds(unit, data, y_all):
                 try:
                     rows.append(self._fit_fold(unit, data, fold, split, classes, y_all))
                 except (KeyboardInterrupt, SystemExit, UserError):
@@ -194,17 +219,16 @@ class Worker:
         mean = np.mean([r["score"] for r in ok])
         folds = f", {len(ok)} folds" if len(ok) > 1 else ""
         failed = f", {len(rows) - len(ok)} fold(s) failed" if len(ok) < len(rows) else ""
-        message = (f"accuracy {mean:.3f}{folds}{failed} "
+        message = (f"{self.settings.metric} {mean:.3f}{folds}{failed} "
                    f"(fit {sum(r['fit_time'] for r in ok):.1f} s)")
         return UnitResult(unit.uid, "ok", rows, "\n".join(errors), message)
 
     def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all) -> dict:
         """Calibrate on ``fold.train``, score on ``fold.test``; the result row."""
         pre = unit.pre
-        pkey = (unit.seed, fold.fold, pre.alignment, pre.template)
+        pkey = (self.identity(unit).with_fold(fold.fold), pre.digest())
         if pkey not in self._prepared:
-            if len(self._prepared) >= 2 and getattr(self.settings.protocol, "scope",
-                                                    "subject") == "dataset":
+            if len(self._prepared) >= 2 and self.settings.protocol.scope == "dataset":
                 self._prepared.clear()  # cross-subject training sets are large: keep few
             Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre,
                                              groups=fold.train_groups)
@@ -222,9 +246,8 @@ class Worker:
         model.fit(Xtr, ytr)
         t1 = time.perf_counter()
         with _inference_mode():
-            pred = np.asarray(model.predict(Xte))
+            score = float(self.scorer(model, Xte, yte))
         t2 = time.perf_counter()
-        score = float(np.mean(pred == yte))
         if not np.isfinite(score):
             raise FloatingPointError("score is not finite")
         return self._row(unit, status="ok", fold=fold.fold, shots=fold.shots,
@@ -257,7 +280,7 @@ def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status
         "fold": fold,
         "status": status,
         "score": score,
-        "metric": "accuracy",
+        "metric": settings.metric,
         "n_train": n_train,
         "n_test": n_test,
         "n_classes": n_classes,

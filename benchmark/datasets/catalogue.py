@@ -61,6 +61,11 @@ class DatasetSpec:
         Constructor arguments of the MOABB class.
     pretrain_classes : tuple of str
         Classes given to the pretraining classification head.
+    window : (float, float)
+        Seconds after the start of the dataset's task interval that make a trial (the
+        paper's 0-4 s for every set; AlexMI's, Cho2017's and PhysionetMI's MOABB
+        intervals are 3 s long, so 4 s includes 1 s after imagery there).  ``--window``
+        overrides it for a run; every row records the window used.
     note : str
         Where the setting differs from MOABB's defaults, and why.
     """
@@ -77,6 +82,7 @@ class DatasetSpec:
     pretrain_classes: tuple[str, ...] = ()
     mimics: str | None = None
     note: str = ""
+    window: tuple[float, float] = (0.0, 4.0)
 
     def instantiate(self, subjects=None):
         """The MOABB dataset object."""
@@ -102,6 +108,7 @@ class DatasetSpec:
             "sfreq": self.sfreq,
             "classes": ", ".join(self.classes),
             "session": self.session or "first",
+            "window (s)": f"{self.window[0]:g}-{self.window[1]:g}",
         }
 
 

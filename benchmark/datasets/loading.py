@@ -2,7 +2,8 @@
 
 MOABB's ``MotorImagery`` paradigm does the filtering (on the continuous recording),
 epoching and resampling; this module picks the dataset's classes, cuts the window to
-exactly ``round(window_s * sfreq)`` samples and turns download failures into one-line
+exactly ``round(window_s * sfreq)`` samples (or keeps MOABB's epoch where the window is
+the dataset's task interval) and turns download failures into one-line
 errors that say where the data were looked for and how to fetch them.
 """
 
@@ -156,8 +157,8 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
         n_classes=len(classes),
         fmin=config.fmin,
         fmax=config.fmax,
-        tmin=0.0,
-        tmax=config.window_s,
+        tmin=config.tmin,
+        tmax=config.tmax,
         resample=config.sfreq,
     )
     try:
@@ -170,8 +171,8 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
         raise _unreadable_data(spec, subject, exc) from exc
     for path in sorted(opened):
         check_recording_file(path, spec.name, subject)
-    n_times = config.n_times
     X = epochs.get_data(copy=False)
+    n_times = config.n_times if config.n_times is not None else X.shape[-1]
     if X.shape[-1] < n_times:
         raise UserError(
             f"dataset {spec.name} gives {X.shape[-1]} samples per trial, fewer than the "

@@ -5,8 +5,10 @@ Every model in the suite sees data that went through the same steps, in this ord
 
 1. band-pass ``fmin``-``fmax`` Hz and resampling to ``sfreq`` Hz (MOABB's paradigm,
    which filters the continuous recording before epoching);
-2. a window of ``window_s`` seconds from the start of the dataset's imagery interval,
-   cut to exactly ``round(window_s * sfreq)`` samples;
+2. a window from ``tmin`` to ``tmin + window_s`` seconds after the start of the
+   dataset's imagery interval, cut to exactly ``round(window_s * sfreq)`` samples (the
+   paper's 4 s from the start by default; each catalogue entry records its window and
+   ``--window START,END`` overrides it);
 3. Euclidean alignment per subject, fitted separately on each part of a split;
 4. mapping onto the 45-channel template (after alignment, as in the release).
 
@@ -20,9 +22,11 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 
+import numpy as np
+
 from benchmark.errors import UserError
 
-__all__ = ["PreprocessingConfig", "digest"]
+__all__ = ["PreprocessingConfig", "digest", "PRESETS", "preset_config"]
 
 ALIGNMENTS = ("ea", "none")
 TEMPLATES = ("idw", "spline", "none")
@@ -42,10 +46,14 @@ class PreprocessingConfig:
     ----------
     fmin, fmax : float
         Band-pass edges in Hz (paper: 8-30).
-    sfreq : float
-        Target sampling rate in Hz (paper: 250).
-    window_s : float
-        Trial length in seconds (paper: 4 s, 1000 samples at 250 Hz).
+    sfreq : float or None
+        Target sampling rate in Hz (paper: 250; ``None``: the dataset's own rate, as
+        MOABB's paradigms by default).
+    window_s : float or None
+        Trial length in seconds (paper: 4 s, 1000 samples at 250 Hz; ``None``: to the end
+        of the dataset's task interval, as MOABB's paradigms by default, uncut).
+    tmin : float
+        Start of the window in seconds after the start of the task interval (0).
     alignment : {"ea", "none"}
         Euclidean alignment per subject and split part.
     template : {"idw", "spline", "none"}
@@ -54,10 +62,11 @@ class PreprocessingConfig:
 
     fmin: float = 8.0
     fmax: float = 30.0
-    sfreq: float = 250.0
-    window_s: float = 4.0
+    sfreq: float | None = 250.0
+    window_s: float | None = 4.0
     alignment: str = "ea"
     template: str = "idw"
+    tmin: float = 0.0
 
     def __post_init__(self):
         if self.alignment not in ALIGNMENTS:
@@ -68,23 +77,38 @@ class PreprocessingConfig:
             raise UserError(
                 f"unknown template method {self.template!r}; choose one of {', '.join(TEMPLATES)}"
             )
-        if not 0 < self.fmin < self.fmax < self.sfreq / 2:
+        if not 0 < self.fmin < self.fmax < (self.sfreq or np.inf) / 2:
             raise UserError(
                 f"band {self.fmin}-{self.fmax} Hz must satisfy 0 < fmin < fmax < sfreq/2 "
                 f"({self.sfreq / 2} Hz)"
             )
-        if self.window_s <= 0:
-            raise UserError("window_s must be positive")
+        if self.window_s is not None and self.window_s <= 0:
+            raise UserError(f"the window must end after it starts; got a length of "
+                            f"{self.window_s} s; fix --window START,END")
+        if self.tmin < 0:
+            raise UserError(f"the window must start at or after the task onset (0 s), got "
+                            f"{self.tmin}; fix --window START,END")
 
     @property
-    def n_times(self) -> int:
-        """Samples per trial after preprocessing."""
+    def n_times(self) -> int | None:
+        """Samples per trial after preprocessing (``None``: as the dataset gives them)."""
+        if self.window_s is None or self.sfreq is None:
+            return None
         return int(round(self.window_s * self.sfreq))
+
+    @property
+    def tmax(self) -> float | None:
+        """End of the window after the start of the task interval (``None``: its end)."""
+        return None if self.window_s is None else self.tmin + self.window_s
 
     @property
     def loading_key(self) -> dict:
         """The part that determines the loaded epochs (shared by all models)."""
-        return {"fmin": self.fmin, "fmax": self.fmax, "sfreq": self.sfreq, "window_s": self.window_s}
+        return {"fmin": self.fmin, "fmax": self.fmax, "sfreq": self.sfreq,
+                "window_s": self.window_s, "tmin": self.tmin}
+
+    def loading_digest(self) -> str:
+        return digest(self.loading_key)
 
     def with_overrides(self, **overrides) -> "PreprocessingConfig":
         """Copy with the given fields changed (``None`` values are ignored)."""
@@ -96,8 +120,28 @@ class PreprocessingConfig:
             )
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
+    def with_window(self, start: float, end: float) -> "PreprocessingConfig":
+        """Copy with the window ``start``-``end`` s after the task onset."""
+        return replace(self, tmin=float(start), window_s=float(end) - float(start))
+
     def to_dict(self) -> dict:
         return asdict(self)
 
     def digest(self) -> str:
         return digest(self.to_dict())
+
+
+#: ``paper``: the MIRepNet preprocessing; ``moabb``: MOABB's ``LeftRightImagery`` /
+#: ``MotorImagery`` defaults (8-32 Hz, the dataset's task interval and native rate, no
+#: alignment, no template), for scores comparable with MOABB's published ones
+PRESETS = ("paper", "moabb")
+
+
+def preset_config(name: str) -> PreprocessingConfig:
+    """The base preprocessing of a preset (see :data:`PRESETS`)."""
+    if name == "paper":
+        return PreprocessingConfig()
+    if name == "moabb":
+        return PreprocessingConfig(fmin=8.0, fmax=32.0, sfreq=None, window_s=None,
+                                   alignment="none", template="none")
+    raise UserError(f"unknown --preset {name!r}; choose one of {', '.join(PRESETS)}")

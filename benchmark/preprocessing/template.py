@@ -8,8 +8,10 @@ missing one is filled in from the present channels.  Two methods:
     Exactly the release's rule: a missing channel is the inverse-distance-weighted mix
     of *all* present channels, weights ``1 / (d + 1e-6)`` normalised to sum to 1, ``d``
     the Euclidean distance on the release's hand-made 2-D scalp coordinates
-    (:data:`RELEASE_2D_POSITIONS`).  Present channels without such a coordinate are
-    left out of the mix.
+    (:data:`RELEASE_2D_POSITIONS`, the release's full table of 79 positions with its
+    quirks kept, so pretraining montages with e.g. Fp/AF/O or TP9/TP10 channels get the
+    release's weights).  Present channels without such a coordinate (EOG, EMG, names
+    outside the table) are left out of the mix.
 ``"spline"``
     Spherical-spline interpolation (Perrin et al., 1989) from real 3-D positions of MNE's
     ``standard_1005`` montage, computed by MNE's own ``interpolate_bads``.
@@ -47,20 +49,38 @@ TEMPLATE_CHANNELS: tuple[str, ...] = (
     "P7", "P5", "P3", "P1", "PZ", "P2", "P4", "P6", "P8",
 )  # fmt: skip
 
-#: The release's 2-D scalp coordinates (x, y), used by ``method="idw"``.
+#: The release's full table of 2-D scalp coordinates (x, y), used by ``method="idw"`` for
+#: every montage.  79 entries, transcribed exactly as the release publishes them
+#: (``shared/reference/mirepnet.md``, "Preprocessing", item 4).  Two quirks of the release
+#: are kept deliberately, so that ``idw`` gives the release's weights: ``TPP8`` sits at
+#: x = 9.0 (most likely a typo for 0.9) and ``FT10`` at (0.6, 0.7), the place of ``F10``.
+#: Keys are upper case; names are matched case-insensitively and otherwise exactly
+#: (:func:`normalise_channel_name`), so e.g. Lee2019's half-position names ``FTT9h``,
+#: ``TTP7h``, ``TPP8h`` are not matched to ``FTT9``, ``TPP7``, ``TPP8`` and stay out of the mix.
 RELEASE_2D_POSITIONS: dict[str, tuple[float, float]] = {
-    "FPZ": (0, 1),
-    "F7": (-0.5, 0.7), "F5": (-0.4, 0.7), "F3": (-0.3, 0.7), "F1": (-0.15, 0.7),
+    "FP1": (-0.3, 0.9), "FPZ": (0, 1), "FP2": (0.3, 0.9),
+    "AF7": (-0.3, 0.8), "AF3": (-0.2, 0.8), "AFZ": (0, 0.8), "AF4": (0.2, 0.8), "AF8": (0.3, 0.8),
+    "F9": (-0.6, 0.7), "F7": (-0.5, 0.7), "F5": (-0.4, 0.7), "F3": (-0.3, 0.7), "F1": (-0.15, 0.7),
     "FZ": (0, 0.7), "F2": (0.15, 0.7), "F4": (0.3, 0.7), "F6": (0.4, 0.7), "F8": (0.5, 0.7),
-    "FT7": (-0.6, 0.6), "FC5": (-0.5, 0.6), "FC3": (-0.4, 0.6), "FC1": (-0.2, 0.6),
-    "FCZ": (0, 0.6), "FC2": (0.2, 0.6), "FC4": (0.4, 0.6), "FC6": (0.5, 0.6), "FT8": (0.6, 0.6),
-    "T7": (-1, 0.5), "C5": (-0.7, 0.5), "C3": (-0.4, 0.5), "C1": (-0.2, 0.5), "CZ": (0, 0.5),
-    "C2": (0.2, 0.5), "C4": (0.4, 0.5), "C6": (0.7, 0.5), "T8": (1, 0.5),
-    "TP7": (-0.6, 0.4), "CP5": (-0.5, 0.4), "CP3": (-0.4, 0.4), "CP1": (-0.2, 0.4),
-    "CPZ": (0, 0.4), "CP2": (0.2, 0.4), "CP4": (0.4, 0.4), "CP6": (0.5, 0.4), "TP8": (0.6, 0.4),
-    "P7": (-0.5, 0.3), "P5": (-0.4, 0.3), "P3": (-0.3, 0.3), "P1": (-0.15, 0.3),
+    "F10": (0.6, 0.7),
+    "FT9": (-0.7, 0.6), "FT7": (-0.6, 0.6), "FC5": (-0.5, 0.6), "FC3": (-0.4, 0.6),
+    "FC1": (-0.2, 0.6), "FCZ": (0, 0.6), "FC2": (0.2, 0.6), "FC4": (0.4, 0.6), "FC6": (0.5, 0.6),
+    "FT8": (0.6, 0.6),
+    "FT10": (0.6, 0.7),  # sic: the release's value (the place of F10), kept deliberately
+    "FTT9": (-1.1, 0.55), "T7": (-1, 0.5), "TPP7": (-0.9, 0.45), "C5": (-0.7, 0.5),
+    "C3": (-0.4, 0.5), "C1": (-0.2, 0.5), "CZ": (0, 0.5), "C2": (0.2, 0.5), "C4": (0.4, 0.5),
+    "C6": (0.7, 0.5),
+    "TPP8": (9.0, 0.45),  # sic: the release's value (most likely 0.9 meant), kept deliberately
+    "T8": (1, 0.5), "FTT10": (1.1, 0.55),
+    "TP9": (-0.8, 0.4), "TPP9": (-0.7, 0.4), "TP7": (-0.6, 0.4), "CP5": (-0.5, 0.4),
+    "CP3": (-0.4, 0.4), "CP1": (-0.2, 0.4), "CPZ": (0, 0.4), "CP2": (0.2, 0.4), "CP4": (0.4, 0.4),
+    "CP6": (0.5, 0.4), "TP8": (0.6, 0.4), "TPP10": (0.7, 0.4), "TP10": (0.8, 0.4),
+    "P9": (-0.6, 0.3), "P7": (-0.5, 0.3), "P5": (-0.4, 0.3), "P3": (-0.3, 0.3), "P1": (-0.15, 0.3),
     "PZ": (0, 0.3), "P2": (0.15, 0.3), "P4": (0.3, 0.3), "P6": (0.4, 0.3), "P8": (0.5, 0.3),
-    "POZ": (0, 0.2),
+    "P10": (0.6, 0.3),
+    "PO9": (-0.5, 0.2), "PO7": (-0.4, 0.2), "PO5": (-0.3, 0.2), "PO3": (-0.2, 0.2), "POZ": (0, 0.2),
+    "PO4": (0.2, 0.2), "PO6": (0.3, 0.2), "PO8": (0.4, 0.2), "PO10": (0.5, 0.2),
+    "O1": (-0.2, 0.1), "OZ": (0, 0.1), "O2": (0.2, 0.1),
 }  # fmt: skip
 
 # Old 10-20 names still used by some recordings.

@@ -1,14 +1,25 @@
 """The pretraining pool: every screened subject, preprocessed once, on disk.
 
 Each subject of each pretraining dataset is loaded through MOABB with the shared
-band-pass, rate and window (all of its classes: trials outside the head's classes
-still serve the reconstruction loss), screened (:mod:`.screening`), Euclidean-aligned
-on all of its kept trials and mapped onto the 45-channel template
+band-pass, rate and window, screened (:mod:`.screening`), Euclidean-aligned on all of
+its kept trials and mapped onto the 45-channel template
 (:func:`benchmark.preprocessing.apply_preprocessing`, the same code as the
-evaluations).  The result is written to ``POOL/<dataset>/s<subject>.npy`` (float32,
-memory-mapped when read back) beside a JSON record (labels, screening figures, the
-digest of the settings).  A rerun reuses every finished subject, so a pool of 50,000
-trials is built once and an interrupted build continues.
+evaluations).  Which classes are loaded is ``classes`` (``--pretrain-classes``):
+
+* ``"mi3"`` (default): the trials of left hand, right hand and feet
+  (:data:`PRETRAIN_CLASSES`), whichever of them the dataset has.  This is what the
+  MIRepNet paper's trial counts (about 50,355 over the seven pretraining sets) fit.
+* ``"all"``: every class of the dataset (PhysionetMI adds both hands and rest,
+  Weibo2014 both hands, the hand-foot compounds and rest); trials outside the head's
+  classes serve the reconstruction loss only.
+
+Screening and the subject's Euclidean-alignment reference see exactly the trials of
+these classes, the ones that enter the pool.  The result is written to
+``POOL/<dataset>/s<subject>.npy`` (float32, memory-mapped when read back) beside a JSON
+record (labels, classes, screening figures, the digest of the settings, which includes
+``classes``, so a subject prepared under one setting is never reused for the other).  A
+rerun reuses every finished subject, so a pool of 50,000 trials is built once and an
+interrupted build continues.
 """
 
 from __future__ import annotations
@@ -26,11 +37,25 @@ from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.datasets.loading import load_subject
 from benchmark.errors import NotRunnable, UserError
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, digest
-from benchmark.pretraining.screening import ScreeningRule, screen_subject
+from benchmark.pretraining.screening import ScreeningResult, ScreeningRule, screen_subject
 
-__all__ = ["PRETRAIN_CLASSES", "Pool", "build_pool", "pretrain_labels"]
+__all__ = ["PRETRAIN_CLASSES", "POOL_CLASSES", "Pool", "build_pool", "pool_classes",
+           "pretrain_labels"]
 
 PRETRAIN_CLASSES = ("left_hand", "right_hand", "feet")
+#: Choices of ``--pretrain-classes``: the head's three classes (default) or every class.
+POOL_CLASSES = ("mi3", "all")
+
+
+def pool_classes(event_names, classes: str = "mi3") -> tuple[str, ...]:
+    """The classes of a dataset (its event names) that enter the pool under ``classes``."""
+    if classes not in POOL_CLASSES:
+        raise UserError(f"--pretrain-classes must be one of {', '.join(POOL_CLASSES)}, "
+                        f"got {classes!r}")
+    names = tuple(str(c) for c in event_names)
+    if classes == "all":
+        return names
+    return tuple(c for c in PRETRAIN_CLASSES if c in names)
 
 
 def pretrain_labels(y: np.ndarray, head_classes: tuple[str, ...]) -> np.ndarray:
@@ -124,17 +149,22 @@ class Pool:
 def build_pool(specs: list[DatasetSpec], root: str | os.PathLike, preprocessing: PreprocessingConfig,
                rule: ScreeningRule, subjects: list[int] | None = None,
                max_subjects: int | None = None, skip_missing: bool = False, seed: int = 0,
-               log: Callable[[str], None] = print) -> Pool:
+               classes: str = "mi3", log: Callable[[str], None] = print) -> Pool:
     """Load, screen, align, template-map and store every subject; return the pool.
+
+    ``classes`` is ``"mi3"`` (left hand, right hand, feet: whichever a dataset has) or
+    ``"all"`` (every class of a dataset); see the module docstring.
 
     Raises
     ------
     UserError
-        A dataset is not available (and ``skip_missing`` is False), or no subject is left.
+        A dataset is not available (and ``skip_missing`` is False), no subject is left,
+        or ``classes`` is not one of :data:`POOL_CLASSES`.
     """
     root = Path(root)
+    pool_classes((), classes)  # validate before any work
     settings = digest({"pre": preprocessing.to_dict(), "rule": rule.to_dict(), "seed": seed,
-                       "classes": PRETRAIN_CLASSES})
+                       "classes": PRETRAIN_CLASSES, "pool_classes": classes})
     pool = Pool()
     missing: dict[str, str] = {}
     for spec in specs:
@@ -163,7 +193,8 @@ def build_pool(specs: list[DatasetSpec], root: str | os.PathLike, preprocessing:
                     record = None
             if record is None:
                 try:
-                    record = _prepare_subject(spec, subject, preprocessing, rule, seed, data_path)
+                    record = _prepare_subject(spec, subject, preprocessing, rule, seed, data_path,
+                                              classes)
                 except NotRunnable as exc:
                     missing[spec.name] = str(exc)
                     log(f"  {spec.name}: not available ({str(exc)[:100]}...)")
@@ -191,13 +222,22 @@ def build_pool(specs: list[DatasetSpec], root: str | os.PathLike, preprocessing:
 
 
 def _prepare_subject(spec: DatasetSpec, subject: int, pre: PreprocessingConfig,
-                     rule: ScreeningRule, seed: int, data_path: Path) -> dict:
-    data = load_subject(spec, subject, pre, classes="all")
+                     rule: ScreeningRule, seed: int, data_path: Path, classes: str = "mi3") -> dict:
+    loaded = pool_classes(spec.instantiate().event_id, classes)
+    if not loaded:
+        result = ScreeningResult(False, f"none of the classes {', '.join(PRETRAIN_CLASSES)}",
+                                 0, 0, 0)
+        return {"dataset": spec.name, "subject": int(subject), **result.to_dict(),
+                "n_chans": spec.n_chans, "sfreq": float(pre.sfreq or spec.sfreq), "pool_classes": classes,
+                "classes": ""}
+    # Only the pool's classes are loaded: screening and the EA reference see its trials only.
+    data = load_subject(spec, subject, pre, classes=loaded)
     head_classes = spec.pretrain_classes or tuple(c for c in spec.classes if c in PRETRAIN_CLASSES)
     labels = pretrain_labels(data.y, head_classes)
     keep, result = screen_subject(data.X, labels, rule, seed=seed)
     record = {"dataset": spec.name, "subject": int(subject), **result.to_dict(),
-              "n_chans": len(data.ch_names), "sfreq": data.sfreq}
+              "n_chans": len(data.ch_names), "sfreq": data.sfreq, "pool_classes": classes,
+              "classes": ",".join(loaded)}
     if result.kept:
         X, _ = apply_preprocessing(data.X[keep], data.ch_names, pre)  # EA per subject, template
         _atomic_save_npy(data_path, X.astype(np.float32))

@@ -15,6 +15,9 @@ pretrain``, all recorded in ``OUT/config.json``):
   standardised per token (MAE's normalised targets) so that the embedding cannot
   shrink the loss by collapsing; ``L_cls`` is the cross-entropy of the head on the
   trials of the three classes (other trials add to ``L_rec`` only);
+* the pool holds the trials of the three classes only (``pretrain_classes="mi3"``,
+  what the paper's trial counts fit), or every class of each dataset
+  (``pretrain_classes="all"``: both hands, rest and the like join for ``L_rec`` only);
 * AdamW, lr 5e-4, weight decay 0.05, cosine schedule over the epochs, gradient norm
   clipped at 1, batch 64, dropout as in the downstream model;
 * batches drawn from the whole pool (a random permutation per epoch, so each batch
@@ -41,7 +44,7 @@ import numpy as np
 from benchmark.datasets import resolve_datasets
 from benchmark.errors import UserError
 from benchmark.preprocessing import PreprocessingConfig, digest
-from benchmark.pretraining.pool import PRETRAIN_CLASSES, Pool, build_pool
+from benchmark.pretraining.pool import POOL_CLASSES, PRETRAIN_CLASSES, Pool, build_pool
 from benchmark.pretraining.screening import ScreeningRule
 
 __all__ = ["PretrainConfig", "pretrain", "hybrid_loss", "CHECKPOINT_NAME"]
@@ -69,6 +72,7 @@ class PretrainConfig:
     screening: ScreeningRule = field(default_factory=ScreeningRule)
     preprocessing: PreprocessingConfig = field(default_factory=PreprocessingConfig)
     skip_missing: bool = False
+    pretrain_classes: str = "mi3"
     device: str | None = None
     log_every: int = 50
 
@@ -81,6 +85,9 @@ class PretrainConfig:
             raise UserError("--cls-weight must be >= 0")
         if self.balance not in ("trials", "datasets"):
             raise UserError(f"--balance must be 'trials' or 'datasets', got {self.balance!r}")
+        if self.pretrain_classes not in POOL_CLASSES:
+            raise UserError(f"--pretrain-classes must be one of {', '.join(POOL_CLASSES)}, "
+                            f"got {self.pretrain_classes!r}")
         if self.preprocessing.n_times < 100:
             raise UserError("MIRepNet needs windows of at least 100 samples; lengthen the window")
         if self.preprocessing.template == "none":
@@ -185,10 +192,12 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print, restart: b
                                                 default=str))
 
     specs = resolve_datasets(cfg.datasets)
-    log(f"building the pretraining pool from {', '.join(s.name for s in specs)} in {out / 'pool'}")
+    which = ", ".join(PRETRAIN_CLASSES) if cfg.pretrain_classes == "mi3" else "all"
+    log(f"building the pretraining pool ({which} classes) from "
+        f"{', '.join(s.name for s in specs)} in {out / 'pool'}")
     pool = build_pool(specs, out / "pool", cfg.preprocessing, cfg.screening, subjects=cfg.subjects,
                       max_subjects=cfg.max_subjects, skip_missing=cfg.skip_missing, seed=cfg.seed,
-                      log=log)
+                      classes=cfg.pretrain_classes, log=log)
     log(pool.describe())
     if len(pool) < 2:
         raise UserError("the pretraining pool holds fewer than 2 trials; add subjects or datasets")

@@ -72,6 +72,13 @@ CLI_CASES = {
     "unknown plug-in": (["run", "--plugin", "no_such_module"], "cannot import model plug-in"),
     "unknown template": (["run", "--template", "nearest"], "invalid choice"),
     "report of nothing": (["report", "/nonexistent/folder"], "no results in"),
+    "unknown metric": (["run", *DEMO, "--metric", "acuracy"], "did you mean 'accuracy'"),
+    "roc_auc on four classes": (["run", "--datasets", "SynBNCI2014001-4", "--metric", "roc_auc"],
+                                "--metric roc_auc needs two classes"),
+    "unknown preset": (["run", *DEMO, "--preset", "mobab"], "unknown --preset 'mobab'"),
+    "bad window": (["run", *DEMO, "--window", "0-4"], "give START,END in seconds"),
+    "reversed window": (["run", *DEMO, "--window", "4,0"], "need 0 <= START < END"),
+    "verify of nothing": (["verify", "/nonexistent/folder"], "no results folder"),
 }
 
 

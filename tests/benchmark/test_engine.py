@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from benchmark.engine import RunConfig, run_benchmark
 from benchmark.pipelines import PipelineSpec, discover_pipelines, select_pipelines
@@ -25,7 +26,7 @@ def test_rows_are_tidy_complete_and_above_chance(tiny_spec, tmp_path):
     assert set(df["status"]) == {"ok"} and (df["n_train"] == 18).all() and (df["n_test"] == 42).all()
     assert df["score"].mean() > 0.6
     pre = json.loads(df["preprocessing"].iloc[0])
-    assert pre == {"fmin": 8.0, "fmax": 30.0, "sfreq": 250.0, "window_s": 4.0, "alignment": "ea",
+    assert pre == {"fmin": 8.0, "fmax": 30.0, "sfreq": 250.0, "window_s": 4.0, "tmin": 0.0, "alignment": "ea",
                    "template": "none"}
     versions = json.loads(df["versions"].iloc[0])
     assert versions["moabb"] != "absent" and versions["numpy"] != "absent"
@@ -47,7 +48,7 @@ def test_same_seed_same_scores(tiny_spec, tmp_path):
     np.testing.assert_array_equal(a.sort_values(key)["score"], b.sort_values(key)["score"])
 
 
-class _Interrupt:
+class _Interrupt(ClassifierMixin, BaseEstimator):
     """An estimator that stops the process on its n-th fit, like Ctrl-C."""
 
     calls = 0
@@ -62,7 +63,7 @@ class _Interrupt:
         type(self).calls += 1
         if type(self).calls == self.at:
             raise KeyboardInterrupt
-        self.majority_ = np.bincount(y).argmax()
+        self.classes_, self.majority_ = np.unique(y), np.bincount(y).argmax()
         return self
 
     def predict(self, X):
@@ -175,3 +176,43 @@ def test_loso_and_cross_session_rows(tiny_spec, tmp_path):
     df = read_results(tmp_path / "xs").sort_values("fold")
     assert df["session"].tolist() == ["0", "1"] and (df["n_train"] == 60).all()
     assert df["score"].min() > 0.6
+
+
+@pytest.mark.parametrize("shots", [None, (2, 5)])
+def test_loso_gives_every_target_its_own_split(tiny_spec, tmp_path, shots):
+    """Issue 13: every LOSO target once reused target 1's trials, split and score."""
+    import dataclasses
+
+    from benchmark.datasets.loading import load_subject
+    from benchmark.preprocessing import PreprocessingConfig
+    from benchmark.protocols import get_protocol, split_digest
+
+    spec = dataclasses.replace(tiny_spec, n_subjects=4,
+                               kwargs={**tiny_spec.kwargs, "n_subjects": 4})
+    protocol = get_protocol("loso", shots=shots)
+    cfg = _cfg(spec, tmp_path, seeds=(0,))
+    cfg.protocol = protocol
+    run_benchmark(cfg, log=lambda m: None)
+    df = read_results(tmp_path)
+    assert set(df["status"]) == {"ok"} and sorted(set(df["subject"])) == [1, 2, 3, 4]
+    # independently: each target's trials, from the loader and the protocol alone
+    parts = [load_subject(spec, s, PreprocessingConfig()) for s in range(1, 5)]
+    ids = np.concatenate([p.trial_ids() for p in parts])
+    subjects = np.concatenate([p.subjects for p in parts])
+    y = np.concatenate([[spec.classes.index(c) for c in p.y] for p in parts])
+
+    class Meta:
+        pass
+
+    meta = Meta()
+    meta.subjects = subjects
+    for target in range(1, 5):
+        mine = df[df["subject"] == target]
+        assert mine["split"].nunique() == len(mine) // 2  # the two models share each split
+        for fold in protocol.split(y, 0, meta=meta, target=target):
+            assert set(ids[fold.test]) <= {i for i in ids if i.startswith(f"{target}/")}
+            row = mine[mine["fold"] == fold.fold]
+            assert (row["split"] == split_digest(fold, ids)).all()
+            assert (row["n_test"] == len(fold.test)).all() and (row["n_train"] == len(fold.train)).all()
+    first = df[df["fold"] == 0].groupby("subject")["split"].first()
+    assert first.nunique() == 4

@@ -18,7 +18,8 @@ def test_project_pipelines_load_and_build():
     assert specs["eegnet"].preprocessing["template"] == "idw"
     assert "classical" in specs["mdm"].tags  # a file-only pipeline
     est = specs["mdm"].build(n_chans=3, n_outputs=2, n_times=100, sfreq=250.0)
-    assert [type(s).__name__ for s in clone(est).named_steps.values()] == ["Covariances", "MDM"]
+    assert [type(s).__name__ for s in clone(est).named_steps.values()] == ["Float64", "Covariances",
+                                                                           "MDM"]
 
 
 def test_select_by_name_glob_tag_all_default():

@@ -127,3 +127,58 @@ def test_within_session_is_moabbs_stratified_kfold_per_session():
     few = SimpleNamespace(sessions=np.array(["0"] * 8), dataset="D", subject=1)
     with pytest.raises(NotRunnable, match="fewer than the 5 folds"):
         next(get_protocol("within-session").split(np.repeat([0, 1], 4), seed=0, meta=few))
+
+
+# -- the base class and the split identity --------------------------------------------------
+def test_every_protocol_is_a_protocol_with_scope_and_n_splits():
+    from benchmark.protocols import PROTOCOLS, Protocol
+
+    for name, cls in PROTOCOLS.items():
+        p = get_protocol(name, shots=(1, 2))
+        assert isinstance(p, Protocol) and p.name == name
+        assert p.scope in ("subject", "dataset") and p.n_splits() >= 1
+        assert p.to_dict()["name"] == name and p.to_dict()["version"] == p.version
+    assert get_protocol("loso").scope == "dataset" and get_protocol("paper").scope == "subject"
+    assert get_protocol("fewshot", shots=(1, 2, 5)).n_splits() == 3
+    assert get_protocol("loso", shots=(1, 2, 5)).n_splits() == 4  # k = 0 as well
+    assert get_protocol("within-session").n_splits(n_sessions=2) == 10
+
+
+def test_protocol_round_trips_through_its_recorded_config():
+    from benchmark.protocols import protocol_from_dict
+
+    for p in (get_protocol("paper", train_size=0.4, stratify=True),
+              get_protocol("fewshot", shots=(1, 3)), get_protocol("loso", shots=(2,)),
+              get_protocol("cross-session"), get_protocol("within-session")):
+        assert protocol_from_dict(p.to_dict()) == p
+    with pytest.raises(UserError, match="another version"):
+        protocol_from_dict({**get_protocol("loso").to_dict(), "version": "1"})
+
+
+def test_split_identity_differs_in_every_part_it_depends_on():
+    from benchmark.protocols import split_identity
+
+    paper = get_protocol("paper")
+    base = dict(protocol=paper, dataset="D:abc", loading="L1", subject=1, session="0", seed=0)
+    a = split_identity(**base)
+    changed = [split_identity(**{**base, k: v}) for k, v in
+               [("dataset", "E:abc"), ("loading", "L2"), ("subject", 2), ("session", "1"),
+                ("seed", 1), ("protocol", get_protocol("paper", train_size=0.5))]]
+    assert len({a, *changed}) == 7
+    assert a.with_fold(0) != a.with_fold(1) != a
+    # loso loads the whole dataset once for every target, but its folds are per target
+    loso = {**base, "protocol": get_protocol("loso")}
+    t1, t2 = split_identity(**loso), split_identity(**{**loso, "subject": 2})
+    assert t1 != t2 and t1.data() == t2.data()
+    assert a.data() != split_identity(**{**base, "subject": 2}).data()
+
+
+def test_loso_targets_get_their_own_trials():
+    y = np.tile([0, 1], 40)
+    subjects = np.repeat([1, 2, 3, 4], 20)
+    for target in (1, 2, 3, 4):
+        for shots in ((), (2, 5)):
+            for fold in get_protocol("loso", shots=shots).split(y, 0, meta=_Meta(subjects),
+                                                                target=target):
+                assert (subjects[fold.test] == target).all()
+                assert (subjects[fold.train] != target).sum() == 60

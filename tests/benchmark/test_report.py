@@ -47,6 +47,10 @@ def test_report_writes_every_table_and_figure(fewshot_run, capsys):
     assert "| SynAlexMI | 2 | 1 | 16 | 512 | 250 | 120 | right_hand, feet |" in ds
     stats = (report / "statistics.md").read_text()
     assert "reference: ts_lr" in stats and "Average rank" in stats
+    assert "# Paired comparisons over subjects (one-sided tests, alpha = 0.05)" in stats
+    assert "| p (H1: ref. better) | p (H1: model better) |" in stats
+    assert "Friedman test" in stats  # the CD note says whether Nemenyi was drawn, and why
+    assert "left out of the combination" not in stats  # three independent demo sets
     html = (report / "index.html").read_text()
     assert html.count("data:image/png;base64,") == len(FIGURES)
     assert html.count("<table") >= 6 and "Run configuration and versions" in html

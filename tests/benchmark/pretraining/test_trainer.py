@@ -47,10 +47,18 @@ def test_pretraining_writes_a_loadable_checkpoint_in_the_reference_layout(pretra
     history = pd.read_csv(tmp_path / "history.csv")
     assert history["epoch"].tolist() == [1, 2] and np.isfinite(history["loss"]).all()
     screening = pd.read_csv(tmp_path / "screening.csv")
-    assert screening["n_trials"].tolist() == [24, 24] and screening["kept"].all()
-    assert screening["n_labelled"].tolist() == [18, 18]  # rest: reconstruction only
+    assert screening["n_trials"].tolist() == [18, 18] and screening["kept"].all()  # no rest
+    assert screening["n_labelled"].tolist() == [18, 18]
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["mask_ratio"] == 0.5 and config["datasets"] == ["TinyPretrain"]
+    assert config["pretrain_classes"] == "mi3"
+
+
+def test_pretraining_on_every_class_keeps_rest_for_reconstruction(pretrain_spec, tmp_path):
+    pretrain(_cfg(pretrain_spec, tmp_path, epochs=1, pretrain_classes="all"), log=QUIET)
+    screening = pd.read_csv(tmp_path / "screening.csv")
+    assert screening["n_trials"].tolist() == [24, 24]
+    assert screening["n_labelled"].tolist() == [18, 18]  # rest: reconstruction only
 
 
 def test_interrupted_pretraining_resumes_to_the_same_weights(pretrain_spec, tmp_path):
@@ -108,16 +116,18 @@ def test_pretrain_on_missing_data_is_one_line(tmp_path, capsys):
     assert "download --datasets BNCI2014002" in err and "--skip-missing" in err and "\n" not in err
 
 
-def test_pretrain_on_physionet_subject_1(physionet_mne_data, tmp_path, capsys):
+@pytest.mark.parametrize("classes, n_trials", [("mi3", 69), ("all", 174)])
+def test_pretrain_on_physionet_subject_1(physionet_mne_data, tmp_path, capsys, classes, n_trials):
     assert main(["pretrain", "--datasets", "PhysionetMI", "--subjects", "1", "--epochs", "1",
-                 "--batch-size", "32", "--out", str(tmp_path)]) == 0
+                 "--batch-size", "32", "--out", str(tmp_path), "--pretrain-classes", classes]) == 0
     screening = pd.read_csv(tmp_path / "screening.csv")
     row = screening.iloc[0]
-    # All events of the imagery runs: left, right (runs 4/8/12), hands, feet (6/10/14), rest.
-    assert row["n_trials"] == 174 and row["n_chans"] == 64 and row["kept"]
+    # mi3: left, right (runs 4/8/12) and feet (6/10/14); all: also hands (6/10/14) and rest.
+    assert row["n_trials"] == n_trials and row["n_chans"] == 64 and row["kept"]
     labels = np.array(json.loads((tmp_path / "pool" / "PhysionetMI" / "s001.json").read_text())["labels"])
     assert np.bincount(labels[labels >= 0]).tolist() == [23, 22, 24]  # left, right, feet
-    assert row["n_labelled"] == 69 and len(labels) == 174 - row["n_rejected"]  # hands, rest: -1
+    assert row["n_labelled"] == 69  # all: hands, rest labelled -1
+    assert len(labels) == n_trials - row["n_rejected"]
     assert np.load(tmp_path / "pool" / "PhysionetMI" / "s001.npy", mmap_mode="r").shape[1:] == (45, 1000)
     weights = MIRepNetWeights.from_source(str(tmp_path / "MIRepNet.pth"), n_outputs=3)
     assert weights.plan["new"] == []  # 3-class head loads for a 3-class task

@@ -1,0 +1,219 @@
+"""``python -m benchmark verify``: a results folder re-derives and checks its own splits."""
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.cli import main
+from benchmark.errors import NotRunnable
+from benchmark.results import ResultStore
+from benchmark.verify import verify_results
+
+
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory):
+    """A real run: paper and loso, csp_lda and ts_lr, subjects 1-3 of a demo set."""
+    out = tmp_path_factory.mktemp("verify") / "res"
+    for protocol in ("paper", "loso"):
+        assert main(["run", "--protocol", protocol, "--models", "csp_lda,ts_lr", "--datasets",
+                     "SynBNCI2014004", "--subjects", "1-3", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def _copy(good_run, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(good_run, folder)
+    return folder
+
+
+def _edit_units(folder, edit):
+    """Apply ``edit(row)`` to every row of ``units/`` and rewrite ``results.csv`` from them."""
+    for path in sorted((folder / "units").glob("*.json")):
+        unit = json.loads(path.read_text())
+        for row in unit["rows"]:
+            edit(row)
+        path.write_text(json.dumps(unit))
+    ResultStore(folder).export_csv()
+
+
+def _rows(folder):
+    return [row for p in sorted((folder / "units").glob("*.json"))
+            for row in json.loads(p.read_text())["rows"]]
+
+
+def test_a_real_run_passes(good_run, capsys):
+    verdict = verify_results(good_run)
+    assert verdict.problems == [] and verdict.warnings == []
+    assert (verdict.n_rows, verdict.n_units) == (12, 12)
+    assert main(["verify", str(good_run)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["verify: OK, 12 rows of 12 units checked"]
+    # the report shows the verdict at the top of index.html and in its printed summary
+    assert main(["report", str(good_run), "--reference", "ts_lr"]) == 0
+    assert "verify: OK, 12 rows of 12 units checked" in capsys.readouterr().out
+    html = (good_run / "report" / "index.html").read_text()
+    assert html.index("verify: OK, 12 rows of 12 units checked") < html.index("<nav>")
+    assert (good_run / "report" / "verify.txt").read_text().strip().endswith("checked")
+
+
+def test_every_loso_target_with_subject_1s_split_fails(good_run, tmp_path, capsys):
+    folder = _copy(good_run, tmp_path)
+    first = {(r["model"], r["fold"]): r["split"] for r in _rows(folder)
+             if r["protocol"] == "loso" and r["subject"] == 1}
+    assert len(set(first.values())) == 1  # the models of a target share its split
+
+    def tamper(row):
+        if row["protocol"] == "loso":
+            row["split"] = first[row["model"], row["fold"]]
+
+    _edit_units(folder, tamper)
+    verdict = verify_results(folder)
+    assert len(verdict.problems) == 4, verdict.problems  # targets 2 and 3, two models
+    for subject in (2, 3):
+        for model in ("csp_lda", "ts_lr"):
+            assert any(f"SynBNCI2014004 subject {subject} seed 0 fold 0 k=0 (loso, {model}" in p
+                       and f"split {first[model, 0]} recorded, the data and protocol give" in p
+                       for p in verdict.problems), (subject, model)
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert sum(line.startswith("problem: ") for line in out) == 4
+    assert out[-1] == "verify: 4 problem(s) in 12 rows of 12 units"
+    # the report still renders, with the verdict on top
+    assert main(["report", str(folder)]) == 0
+    assert "verify: 4 problem(s)" in capsys.readouterr().out
+    assert "verdict bad" in (folder / "report" / "index.html").read_text()
+
+
+def test_n_test_off_by_one_fails(good_run, tmp_path):
+    folder = _copy(good_run, tmp_path)
+    target = next(r for r in _rows(folder) if r["protocol"] == "paper" and r["subject"] == 2)
+
+    def tamper(row):
+        if row["unit_id"] == target["unit_id"]:
+            row["n_test"] += 1
+
+    _edit_units(folder, tamper)
+    verdict = verify_results(folder)
+    assert len(verdict.problems) == 1
+    n = target["n_test"]
+    assert f"unit {target['unit_id']}" in verdict.problems[0]
+    assert f"n_test {n + 1} recorded, the split has {n}" in verdict.problems[0]
+
+
+def test_results_csv_that_disagrees_with_units_fails(good_run, tmp_path):
+    folder = _copy(good_run, tmp_path)
+    csv = pd.read_csv(folder / "results.csv")
+    csv.loc[0, "score"] = csv.loc[0, "score"] + 0.01
+    dropped = csv.loc[1, "unit_id"]
+    csv.drop(index=1).to_csv(folder / "results.csv", index=False)
+    problems = verify_results(folder).problems
+    assert len(problems) == 2, problems
+    assert any("in units/, " in p and "in results.csv" in p and "score" in p for p in problems)
+    assert any(f"1 row(s) in units/ but not in results.csv: {dropped} fold 0" in p
+               for p in problems)
+    (folder / "results.csv").unlink()
+    problems = verify_results(folder).problems
+    assert problems == ["results.csv is missing while units/ holds 12 row(s); rerun the same "
+                        "`python -m benchmark run` command to rewrite it"]
+
+
+def test_identical_scores_across_subjects_warn(good_run, tmp_path, capsys):
+    folder = _copy(good_run, tmp_path)
+
+    def same(row):
+        if row["protocol"] == "paper" and row["model"] == "csp_lda":
+            row["score"] = 0.75
+
+    _edit_units(folder, same)
+    verdict = verify_results(folder)
+    assert verdict.ok and len(verdict.warnings) == 1
+    assert "csp_lda scores 0.7500 on every one of the 3 subjects of SynBNCI2014004 (paper)" \
+        in verdict.warnings[0]
+    assert main(["verify", str(folder)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0].startswith("warning: csp_lda scores 0.7500")
+    assert out[-1] == "verify: OK, 12 rows of 12 units checked, 1 warning(s)"
+
+
+def test_what_cannot_be_checked_is_a_problem(good_run, tmp_path, monkeypatch):
+    folder = _copy(good_run, tmp_path)
+    _edit_units(folder, lambda row: row.update(dataset="NoSuchSet") if row["subject"] == 3
+                else None)
+    problems = verify_results(folder).problems
+    assert "4 row(s) not checked: dataset 'NoSuchSet' is not in this suite's catalogue" in problems
+
+    def missing(spec, subject, config, classes=None):
+        raise NotRunnable(f"dataset {spec.name} subject {subject} is not in the MOABB cache")
+
+    monkeypatch.setattr("benchmark.datasets.loading.load_subject", missing)
+    problems = verify_results(good_run, use_cache=False).problems
+    assert len(problems) == 3  # loso: subject 1 fails first; paper: subjects 1, 2 and 3
+    assert all("not checked: the data could not be loaded here: dataset SynBNCI2014004 subject"
+               in p and "is not in the MOABB cache" in p for p in problems)
+
+
+def test_rows_without_a_split_are_skipped_and_failed_rows_checked(good_run, tmp_path):
+    folder = _copy(good_run, tmp_path)
+    paper = [r for r in _rows(folder) if r["protocol"] == "paper"]
+    skipped, failed = [r for r in paper if r["subject"] == 1]
+    other = next(r for r in paper if r["subject"] == 2 and r["model"] == "ts_lr")
+
+    def edit(row):
+        if row["unit_id"] == skipped["unit_id"]:
+            row.update(status="not_runnable", split="", score=None, n_train=None, n_test=None)
+        elif row["unit_id"] == failed["unit_id"]:  # a failed fold keeps its (wrong) split
+            row.update(status="failed", split="0" * 16, score=None, n_train=None, n_test=None)
+        elif row["unit_id"] == other["unit_id"]:  # one model of a unit with another split
+            row.update(split="1" * 16)
+
+    _edit_units(folder, edit)
+    verdict = verify_results(folder)
+    assert verdict.n_skipped == 1
+    assert len(verdict.problems) == 3, verdict.problems
+    assert any(f"unit {failed['unit_id']}" in p and "split 0000000000000000 recorded" in p
+               for p in verdict.problems)
+    assert any(f"unit {other['unit_id']}" in p and "split 1111111111111111 recorded" in p
+               for p in verdict.problems)
+    assert any("the models of SynBNCI2014004 subject 2 seed 0 fold 0 do not share one split "
+               "(1111111111111111: ts_lr; " in p and ": csp_lda)" in p for p in verdict.problems)
+    assert verdict.line == "verify: 3 problem(s) in 12 rows of 12 units"
+
+
+def test_duplicate_rows_and_overlapping_folds_fail(good_run, tmp_path, monkeypatch):
+    folder = _copy(good_run, tmp_path)
+    path = sorted((folder / "units").glob("*.json"))[0]
+    unit = json.loads(path.read_text())
+    unit["rows"] = unit["rows"] * 2
+    path.write_text(json.dumps(unit))
+    ResultStore(folder).export_csv()
+    problems = verify_results(folder).problems
+    assert f"unit {unit['unit_id']} fold 0 appears 2 times in units/" in problems
+    assert f"unit {unit['unit_id']} fold 0 appears 2 times in results.csv" in problems
+
+    from benchmark.protocols import Fold, PaperSplit
+
+    real = PaperSplit.split
+
+    def overlapping(self, y, seed, meta=None, target=None):
+        for fold in real(self, y, seed, meta, target):
+            yield Fold(train=np.concatenate([fold.train, fold.test[:2]]), test=fold.test)
+
+    monkeypatch.setattr(PaperSplit, "split", overlapping)
+    problems = verify_results(good_run).problems
+    assert sum("calibration and test share 2 trial(s)" in p for p in problems) == 6
+
+
+def test_exit_codes(good_run, tmp_path, capsys):
+    assert main(["verify", str(good_run)]) == 0
+    assert main(["verify", str(tmp_path / "nowhere")]) == 2
+    assert "error: no results folder" in capsys.readouterr().err
+    (tmp_path / "empty" / "units").mkdir(parents=True)
+    assert main(["verify", str(tmp_path / "empty")]) == 2
+    assert "error: no results in" in capsys.readouterr().err
+    folder = _copy(good_run, tmp_path)
+    _edit_units(folder, lambda row: row.update(n_train=row["n_train"] - 1))
+    assert main(["verify", str(folder)]) == 1
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("verify: 12 problem(s)")
