@@ -93,8 +93,17 @@ def chs_info(ch_names: Sequence[str]) -> list[dict]:
     """braindecode's ``chs_info`` (MNE channel dicts with standard 10-05 positions).
 
     Models that project a montage onto their own channels (braindecode's
-    ``Interpolated*``) read the positions from it.
+    ``Interpolated*``) read the positions from it.  Building the montage takes about
+    20 ms, so it is made once per tuple of names (its only input) and each call gets a
+    deep copy.
     """
+    import copy
+
+    return copy.deepcopy(_chs_info(tuple(ch_names)))
+
+
+@lru_cache(maxsize=64)
+def _chs_info(ch_names: tuple[str, ...]) -> list[dict]:
     import mne
 
     info = mne.create_info(list(ch_names), sfreq=1.0, ch_types="eeg")

@@ -206,3 +206,14 @@ def test_full_table_changes_the_weights_of_zhou2016_and_lee2019(dataset):
     new = template_matrix(names, "idw")
     old = naive_idw(names, OLD_TABLE)  # the suite's weights with the old 47-entry table
     assert np.abs(new - old).max() > 0.05
+
+
+def test_chs_info_is_built_once_per_montage_and_copied():
+    from benchmark.preprocessing import chs_info
+
+    a, b = chs_info(["C3", "Cz", "C4"]), chs_info(["C3", "Cz", "C4"])
+    assert [c["ch_name"] for c in a] == ["C3", "Cz", "C4"]
+    np.testing.assert_array_equal(a[0]["loc"], b[0]["loc"])
+    a[0]["loc"][:] = 0.0  # a model that changes its copy changes no one else's
+    assert np.abs(chs_info(["C3", "Cz", "C4"])[0]["loc"][:3]).sum() > 0
+    assert [c["ch_name"] for c in chs_info(["Cz", "C3"])] == ["Cz", "C3"]
