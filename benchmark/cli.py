@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from pathlib import Path
@@ -41,7 +42,7 @@ def parse_window(text: str) -> tuple[float, float]:
     except ValueError:
         raise UserError(f"bad --window {text!r}: give START,END in seconds after the task "
                         "onset, e.g. 0,3") from None
-    if not 0 <= start < end:
+    if not (0 <= start < end and math.isfinite(end)):
         raise UserError(f"bad --window {text!r}: need 0 <= START < END, e.g. 0,3")
     return start, end
 
@@ -138,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--model-sizes", action="store_true",
                      help="count parameters by building every model's network for the datasets' "
                           "shapes (also models that did not run) instead of reading the rows")
+    rep.add_argument("--no-verify", action="store_true",
+                     help="skip the audit (verify), which loads the trials of every row: "
+                          "where the data are not on this machine")
+    rep.add_argument("--cache", default=None, metavar="DIR",
+                     help="epoch cache the audit loads trials through (the run's --cache)")
+    rep.add_argument("--no-cache", action="store_true",
+                     help="the audit loads through MOABB, without the epoch cache")
 
     ver = sub.add_parser("verify", help="re-derive every row's split from the data and check "
                                         "a results folder; exit 0 only when all holds")
@@ -217,8 +225,7 @@ def _cmd_run(args) -> int:
     from benchmark.engine import RunConfig, run_benchmark
     from benchmark.pipelines import discover_pipelines, select_pipelines
     from benchmark.progress import make_progress
-    from benchmark.metrics import METRIC_TITLES, metric_of
-    from benchmark.preprocessing.config import preset_config
+    from benchmark.metrics import METRIC_TITLES
     from benchmark.protocols import get_protocol
     from benchmark.report import _largest_shots, format_main_table, main_table, write_report
     from benchmark.results import read_results
@@ -239,18 +246,13 @@ def _cmd_run(args) -> int:
     out = args.out or _default_out(args.datasets, args.protocol)
     cfg = RunConfig(pipelines=pipelines, datasets=datasets, protocol=protocol, seeds=seeds,
                     out=out, subjects=subjects, template=args.template, metric=args.metric,
-                    preset=args.preset, preprocessing=preset_config(args.preset),
+                    preset=args.preset,
                     window=parse_window(args.window) if args.window else None,
                     retry_failed=args.retry_failed, jobs=args.jobs, scheduler=args.scheduler,
                     cache_dir=args.cache, use_cache=not args.no_cache,
                     plugins=tuple(args.plugin))
     if args.dry_run:
         return _dry_run(cfg)
-    if (Path(out) / "units").is_dir():
-        stored = metric_of(read_results(out))
-        if stored != args.metric and len(read_results(out)):
-            raise UserError(f"{out} holds results scored with {stored}; pass another --out for "
-                            f"--metric {args.metric}")
     progress = make_progress("none" if args.quiet else args.progress,
                              log=lambda msg: print(msg, flush=True))
     say = (lambda msg: None) if args.quiet else progress.message
@@ -479,7 +481,9 @@ def _cmd_report(args) -> int:
     path = Path(args.results)
     df = read_results(path)
     root = path.parent if path.is_file() else path
-    out = write_report(root, df, reference=args.reference, rebuild_sizes=args.model_sizes)
+    out = write_report(root, df, reference=args.reference, rebuild_sizes=args.model_sizes,
+                       verify=not args.no_verify, cache_dir=args.cache,
+                       use_cache=not args.no_cache)
     grid = format_main_table(main_table(_largest_shots(df)))
     print(grid.to_string() if not grid.empty else "(no finished units)")
     from benchmark.tables import missing_summary

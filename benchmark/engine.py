@@ -11,6 +11,7 @@ so a parallel run gives the same rows as a serial one.
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
 from dataclasses import dataclass, field
@@ -22,12 +23,13 @@ from benchmark.executors import make_executor
 from benchmark.pipelines import PipelineSpec
 from benchmark.metrics import check_metric
 from benchmark.preprocessing import PreprocessingConfig, digest
-from benchmark.preprocessing.config import PRESETS
+from benchmark.preprocessing.config import preset_config
 from benchmark.progress import Progress
 from benchmark.protocols import Protocol
 from benchmark.results import ResultStore, package_versions
 from benchmark.worker import (
     EvaluationSettings,
+    config_digest,
     Unit,
     UnitResult,
     evaluate_unit,
@@ -37,7 +39,7 @@ from benchmark.worker import (
 )
 
 __all__ = ["RunConfig", "RunSummary", "plan_units", "run_benchmark", "seed_everything",
-           "pipeline_preprocessing", "dataset_loading", "wanted"]
+           "pipeline_preprocessing", "dataset_loading", "wanted", "check_one_configuration"]
 
 
 @dataclass
@@ -50,7 +52,7 @@ class RunConfig:
     seeds: list[int]
     out: str
     subjects: list[int] | None = None
-    preprocessing: PreprocessingConfig = field(default_factory=PreprocessingConfig)
+    preprocessing: PreprocessingConfig | None = None  # None: the preset's
     template: str | None = None  # run-wide override of the template method
     retry_failed: bool = False
     jobs: int = 1
@@ -60,13 +62,15 @@ class RunConfig:
     plugins: tuple[str, ...] = ()
     metric: str = "accuracy"  # benchmark.metrics.METRICS
     window: tuple[float, float] | None = None  # run-wide --window, over each dataset's own
-    preset: str = "paper"  # "moabb": MOABB's paradigm defaults (preprocessing is its config)
+    preset: str = "paper"  # "moabb": MOABB's paradigm defaults
 
     def __post_init__(self):
         check_metric(self.metric, {d.name: len(d.classes) for d in self.datasets})
-        if self.preset not in PRESETS:
-            raise UserError(f"unknown --preset {self.preset!r}; choose one of "
-                            f"{', '.join(PRESETS)}")
+        if self.preprocessing is None:
+            self.preprocessing = preset_config(self.preset)
+        elif self.preprocessing.preset != self.preset:
+            raise UserError(f"the preprocessing given is of preset {self.preprocessing.preset!r}, "
+                            f"the run's is {self.preset!r}; pass one of them")
         if self.jobs < 1:
             raise UserError(f"--jobs must be at least 1, got {self.jobs}")
         if self.jobs > 1 and self.scheduler:
@@ -109,7 +113,7 @@ def dataset_loading(spec: DatasetSpec, cfg: RunConfig) -> PreprocessingConfig:
     """
     if cfg.window is not None:
         return cfg.preprocessing.with_window(*cfg.window)
-    if cfg.preset == "moabb":
+    if cfg.preprocessing.preset == "moabb":
         return cfg.preprocessing
     return cfg.preprocessing.with_window(*spec.window)
 
@@ -129,12 +133,44 @@ def plan_units(cfg: RunConfig) -> list[Unit]:
         for subject in subjects:
             for seed in cfg.seeds:
                 for pipe in cfg.pipelines:
-                    pre = pipeline_preprocessing(pipe, loading, cfg.template, cfg.preset)
+                    pre = pipeline_preprocessing(pipe, loading, cfg.template)
                     key = _unit_key(spec, subject, session, pipe, pre, cfg.protocol, seed,
                                     cfg.metric)
                     units.append(Unit(spec, int(subject), int(seed), pipe, pre, key,
                                       digest(key), loading=loading))
     return units
+
+
+def check_one_configuration(units: list[Unit], store: ResultStore, cfg: RunConfig) -> None:
+    """Refuse to add rows of another configuration to a folder's (dataset, model) rows.
+
+    The tables average a model's rows per dataset and subject; rows of two windows,
+    presets, metrics, protocol versions or pipeline settings would be averaged together
+    into a number that no configuration gives.  Extending a folder with more subjects,
+    seeds or models of the same configuration is fine.
+    """
+    rows = store.rows()
+    if rows.empty:
+        return
+    stored = {}
+    for r in rows[["dataset", "model", "config_digest", "metric", "preprocessing",
+                   "protocol_config", "pipeline"]].itertuples(index=False):
+        stored.setdefault((r.dataset, r.model), r)
+    for unit in units:
+        old = stored.get((unit.spec.name, unit.pipe.name))
+        if old is None:
+            continue
+        new = {"metric": cfg.metric, "preprocessing": json.dumps(unit.pre.to_dict(), sort_keys=True),
+               "protocol_config": json.dumps(cfg.protocol.to_dict(), sort_keys=True),
+               "pipeline": json.dumps(unit.pipe.to_dict(), sort_keys=True, default=str)}
+        if (old.config_digest == config_digest(unit.pipe, unit.pre, cfg.protocol)
+                and old.metric == cfg.metric):
+            continue
+        what = next((k for k in new if str(getattr(old, k)) != new[k]), "configuration")
+        raise UserError(
+            f"{store.root} holds {unit.pipe.name} on {unit.spec.name} made with another {what} "
+            f"({getattr(old, what, '?')}); rows of two configurations would be averaged "
+            "together: pass another --out (or remove that folder)")
 
 
 def wanted(status: str | None, retry_failed: bool) -> bool:
@@ -155,6 +191,7 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
     progress = progress or Progress(log)
     summary = RunSummary()
     units = plan_units(cfg)
+    check_one_configuration(units, store, cfg)
     pending = [u for u in units if wanted(store.status(u.uid), cfg.retry_failed)]
     summary.skipped = len(units) - len(pending)
     if not pending:

@@ -143,7 +143,8 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
     except OSError as exc:
         raise UserError(f"cannot write the report to {out} ({exc.strerror}); pass a writable folder")
     for old in out.glob("*"):  # a report is regenerated whole: no stale file survives
-        if old.is_file() and old.suffix in {".md", ".tex", ".csv", ".png", ".pdf", ".html"}:
+        if old.is_file() and old.suffix in {".md", ".tex", ".csv", ".png", ".pdf", ".html",
+                                            ".txt"}:
             old.unlink()
     verdict = _verdict(results_dir, out, cache_dir=cache_dir, use_cache=use_cache) if verify else None
     sections: list[Section] = []

@@ -133,7 +133,7 @@ def _read_csv(root: Path, problems: list[str]) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     try:
-        return pd.read_csv(path, dtype={"split": str, "unit_id": str, "status": str})
+        return pd.read_csv(path, dtype={c: str for c in _TEXT_COLUMNS + ("unit_id",)})
     except (OSError, ValueError) as exc:  # pandas' EmptyDataError included
         problems.append(f"results.csv cannot be read ({type(exc).__name__}: {exc})")
         return None
@@ -167,8 +167,17 @@ def _duplicates(rows: list[dict], where: str, problems: list[str]) -> None:
             problems.append(f"unit {uid} fold {fold} appears {n} times in {where}")
 
 
+#: what a published table shows or is keyed by: compared between units/ and results.csv
+_TEXT_COLUMNS = ("dataset", "session", "model", "protocol", "protocol_version", "status",
+                 "metric", "split", "classes", "config_digest", "preprocessing",
+                 "protocol_config", "pipeline")
+_NUMBER_COLUMNS = ("subject", "seed", "shots", "score", "n_train", "n_test", "n_classes",
+                   "n_chans", "n_params", "data_trials")
+
+
 def _agreement(units: list[dict], csv: pd.DataFrame | None, problems: list[str]) -> None:
-    """``units/`` and ``results.csv``: the same rows, splits, scores and statuses."""
+    """``units/`` and ``results.csv``: the same rows, with the same values in every column
+    a table shows or groups by."""
     if csv is None:
         if units:
             problems.append(f"results.csv is missing while units/ holds {len(units)} row(s); "
@@ -188,13 +197,14 @@ def _agreement(units: list[dict], csv: pd.DataFrame | None, problems: list[str])
     for key in sorted(set(by_unit) & set(by_csv), key=str):
         a, b = by_unit[key], by_csv[key]
         diffs = []
-        for col in ("split", "status"):
+        for col in _TEXT_COLUMNS:
             if _text(a.get(col)) != _text(b.get(col)):
                 diffs.append(f"{col} {_text(a.get(col)) or '(none)'!r} in units/, "
                              f"{_text(b.get(col)) or '(none)'!r} in results.csv")
-        sa, sb = _float(a.get("score")), _float(b.get("score"))
-        if not (np.isnan(sa) and np.isnan(sb)) and not np.isclose(sa, sb, rtol=1e-9, atol=0):
-            diffs.append(f"score {sa!r} in units/, {sb!r} in results.csv")
+        for col in _NUMBER_COLUMNS:
+            sa, sb = _float(a.get(col)), _float(b.get(col))
+            if not (np.isnan(sa) and np.isnan(sb)) and not np.isclose(sa, sb, rtol=1e-9, atol=0):
+                diffs.append(f"{col} {sa!r} in units/, {sb!r} in results.csv")
         if diffs:
             problems.append(f"{_where(a)}: " + "; ".join(diffs))
 
@@ -216,6 +226,19 @@ def _shared_splits(rows: list[dict], problems: list[str]) -> None:
                               for s, models in sorted(splits.items()))
             problems.append(f"the models of {dataset} subject {subject} seed {seed} fold {fold} "
                             f"do not share one split ({shown})")
+
+
+def _one_configuration(rows: list[dict], problems: list[str]) -> None:
+    """One configuration (and metric) per (dataset, model): tables average their rows."""
+    configs: dict = defaultdict(set)
+    for row in rows:
+        configs[(_text(row.get("dataset")), _text(row.get("model")))].add(
+            (_text(row.get("config_digest")), _text(row.get("metric"))))
+    for (dataset, model), found in sorted(configs.items()):
+        if len(found) > 1:
+            problems.append(f"{model} on {dataset} has rows of {len(found)} configurations "
+                            "(preprocessing, protocol, pipeline or metric differ): the tables "
+                            "would average them; keep one configuration per results folder")
 
 
 def _identical_scores(rows: list[dict], warnings: list[str]) -> None:
@@ -324,7 +347,8 @@ class _Deriver:
 
     def folds(self, spec, protocol, config_text: str, subject: int, seed: int,
               loading_text: str) -> "dict | Exception | _Unloadable":
-        """``{fold: (split, n_train, n_test, shared trials)}`` of one unit, the exception
+        """``{fold: (split, n_train, n_test, shared trials, shots, session)}`` of one unit
+        (session: the test session where the protocol picks one), the exception
         the protocol raised, or why the data could not be loaded."""
         who = "all" if protocol.scope == "dataset" else subject
         key = (spec.name, loading_text, who, config_text, int(seed), int(subject))
@@ -340,7 +364,7 @@ class _Deriver:
                 for fold in protocol.split(y, int(seed), meta=data, target=int(subject)):
                     shared = len(np.intersect1d(fold.train, fold.test))
                     out[int(fold.fold)] = (split_digest(fold, ids), len(fold.train),
-                                           len(fold.test), shared)
+                                           len(fold.test), shared, fold.shots, fold.session)
                 self._folds[key] = out
             except Exception as exc:  # the protocol gives no split for these trials
                 self._folds[key] = exc
@@ -416,12 +440,18 @@ def _check_splits(rows: list[dict], deriver: _Deriver, problems: list[str]) -> i
             problems.append(f"{_where(row)}: the protocol gives folds {sorted(folds)} for "
                             f"these trials, not fold {fold}")
             continue
-        want, n_train, n_test, shared = folds[fold]
+        want, n_train, n_test, shared, shots, session = folds[fold]
         if shared:
             problems.append(f"{_where(row)}: calibration and test share {shared} trial(s)")
         diffs = []
         if split != want:
             diffs.append(f"split {split} recorded, the data and protocol give {want}")
+        if shots is not None and _int(row.get("shots")) != int(shots):
+            diffs.append(f"shots {_text(row.get('shots')) or '(none)'} recorded, the fold has "
+                         f"{shots} per class")
+        if session is not None and _text(row.get("session")) != str(session):
+            diffs.append(f"session {_text(row.get('session'))!r} recorded, the fold tests on "
+                         f"session {session!r}")
         for col, n in (("n_train", n_train), ("n_test", n_test)):
             got = _int(row.get(col))
             if got is not None and got != n:
@@ -488,6 +518,7 @@ def verify_results(path: str | Path, cache_dir: str | None = None,
     verdict.n_rows = len(rows)
     verdict.n_units = len({_text(r.get("unit_id")) for r in rows})
     _shared_splits(rows, problems)
+    _one_configuration(rows, problems)
     verdict.n_skipped = _check_splits(rows, _Deriver(cache_dir, use_cache), problems)
     _identical_scores(rows, verdict.warnings)
     return verdict

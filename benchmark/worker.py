@@ -34,7 +34,7 @@ from benchmark.protocols import Protocol, SplitIdentity, split_digest, split_ide
 from benchmark.results import package_versions
 
 __all__ = ["Unit", "UnitResult", "Worker", "EvaluationSettings", "seed_everything",
-           "pipeline_preprocessing", "evaluate_unit", "unit_row", "limit_threads"]
+           "pipeline_preprocessing", "evaluate_unit", "unit_row", "limit_threads", "config_digest"]
 
 
 def seed_everything(seed: int) -> None:
@@ -46,14 +46,13 @@ def seed_everything(seed: int) -> None:
         torch.manual_seed(seed)
 
 
-def pipeline_preprocessing(pipe: PipelineSpec, base: PreprocessingConfig, template: str | None,
-                           preset: str = "paper"):
+def pipeline_preprocessing(pipe: PipelineSpec, base: PreprocessingConfig, template: str | None):
     """The preprocessing a pipeline gets: base, its file's choices, the run's template.
 
     With the ``moabb`` preset every pipeline gets ``base`` as it is (MOABB's paradigm:
     no alignment, no template), whatever its file chooses.
     """
-    if preset == "moabb":
+    if base.preset == "moabb":
         return base
     cfg = base.with_overrides(**pipe.preprocessing)
     if template is not None and cfg.template != "none":
@@ -293,8 +292,7 @@ def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status
         "error": error,
         "split": split,
         "unit_id": unit.uid,
-        "config_digest": digest({"pipeline": pipe.to_dict(), "pre": pre.to_dict(),
-                                 "protocol": settings.protocol.to_dict()}),
+        "config_digest": config_digest(pipe, pre, settings.protocol),
         "preprocessing": json.dumps(pre.to_dict(), sort_keys=True),
         "pipeline": json.dumps(pipe.to_dict(), sort_keys=True, default=str),
         "protocol_config": json.dumps(settings.protocol.to_dict(), sort_keys=True),
@@ -302,6 +300,11 @@ def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status
         "versions": json.dumps(versions, sort_keys=True),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def config_digest(pipe: PipelineSpec, pre: PreprocessingConfig, protocol: Protocol) -> str:
+    """The configuration a row was made with: pipeline, preprocessing and protocol."""
+    return digest({"pipeline": pipe.to_dict(), "pre": pre.to_dict(), "protocol": protocol.to_dict()})
 
 
 def _reason(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ Models defined outside the package are plug-ins, found in two ways:
 from __future__ import annotations
 
 import importlib
+import threading
 import pkgutil
 
 from models.registry import (
@@ -42,18 +43,25 @@ __all__ = [
 ENTRY_POINT_GROUP = "benchmark.models"
 
 _LOADED = False
+_LOADING = threading.RLock()  # other threads wait until every module is registered
 
 
 def load_builtin_models() -> None:
-    """Import every module of the ``models`` package once (they register themselves)."""
+    """Import every module of the ``models`` package once (they register themselves).
+
+    Thread-safe: a Dask worker runs units in several threads, and a second thread must
+    not see a half-filled registry.  The loading thread itself may re-enter (a model
+    module that asks the registry) and returns at once.
+    """
     global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    for info in pkgutil.iter_modules(__path__):
-        if info.name != "registry" and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-    load_entry_point_plugins()
+    with _LOADING:
+        if _LOADED:
+            return
+        _LOADED = True
+        for info in pkgutil.iter_modules(__path__):
+            if info.name != "registry" and not info.name.startswith("_"):
+                importlib.import_module(f"{__name__}.{info.name}")
+        load_entry_point_plugins()
 
 
 def load_entry_point_plugins() -> list[str]:

@@ -30,6 +30,10 @@ __all__ = ["PreprocessingConfig", "digest", "PRESETS", "preset_config"]
 
 ALIGNMENTS = ("ea", "none")
 TEMPLATES = ("idw", "spline", "none")
+#: ``paper``: the MIRepNet preprocessing; ``moabb``: MOABB's ``LeftRightImagery`` /
+#: ``MotorImagery`` defaults (8-32 Hz, the dataset's task interval and native rate, no
+#: alignment, no template), for scores comparable with MOABB's published ones
+PRESETS = ("paper", "moabb")
 
 
 def digest(obj) -> str:
@@ -54,6 +58,9 @@ class PreprocessingConfig:
         of the dataset's task interval, as MOABB's paradigms by default, uncut).
     tmin : float
         Start of the window in seconds after the start of the task interval (0).
+    preset : {"paper", "moabb"}
+        Where the values come from (:data:`PRESETS`); with ``moabb`` the pipeline files'
+        alignment and template choices do not apply.
     alignment : {"ea", "none"}
         Euclidean alignment per subject and split part.
     template : {"idw", "spline", "none"}
@@ -67,6 +74,7 @@ class PreprocessingConfig:
     alignment: str = "ea"
     template: str = "idw"
     tmin: float = 0.0
+    preset: str = "paper"
 
     def __post_init__(self):
         if self.alignment not in ALIGNMENTS:
@@ -85,6 +93,8 @@ class PreprocessingConfig:
         if self.window_s is not None and self.window_s <= 0:
             raise UserError(f"the window must end after it starts; got a length of "
                             f"{self.window_s} s; fix --window START,END")
+        if self.preset not in PRESETS:
+            raise UserError(f"unknown --preset {self.preset!r}; choose one of {', '.join(PRESETS)}")
         if self.tmin < 0:
             raise UserError(f"the window must start at or after the task onset (0 s), got "
                             f"{self.tmin}; fix --window START,END")
@@ -131,10 +141,6 @@ class PreprocessingConfig:
         return digest(self.to_dict())
 
 
-#: ``paper``: the MIRepNet preprocessing; ``moabb``: MOABB's ``LeftRightImagery`` /
-#: ``MotorImagery`` defaults (8-32 Hz, the dataset's task interval and native rate, no
-#: alignment, no template), for scores comparable with MOABB's published ones
-PRESETS = ("paper", "moabb")
 
 
 def preset_config(name: str) -> PreprocessingConfig:
@@ -143,5 +149,5 @@ def preset_config(name: str) -> PreprocessingConfig:
         return PreprocessingConfig()
     if name == "moabb":
         return PreprocessingConfig(fmin=8.0, fmax=32.0, sfreq=None, window_s=None,
-                                   alignment="none", template="none")
+                                   alignment="none", template="none", preset="moabb")
     raise UserError(f"unknown --preset {name!r}; choose one of {', '.join(PRESETS)}")

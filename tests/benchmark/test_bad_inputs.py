@@ -78,6 +78,7 @@ CLI_CASES = {
     "unknown preset": (["run", *DEMO, "--preset", "mobab"], "unknown --preset 'mobab'"),
     "bad window": (["run", *DEMO, "--window", "0-4"], "give START,END in seconds"),
     "reversed window": (["run", *DEMO, "--window", "4,0"], "need 0 <= START < END"),
+    "endless window": (["run", *DEMO, "--window", "0,inf"], "need 0 <= START < END"),
     "verify of nothing": (["verify", "/nonexistent/folder"], "no results folder"),
 }
 

@@ -26,7 +26,7 @@ def test_rows_are_tidy_complete_and_above_chance(tiny_spec, tmp_path):
     assert set(df["status"]) == {"ok"} and (df["n_train"] == 18).all() and (df["n_test"] == 42).all()
     assert df["score"].mean() > 0.6
     pre = json.loads(df["preprocessing"].iloc[0])
-    assert pre == {"fmin": 8.0, "fmax": 30.0, "sfreq": 250.0, "window_s": 4.0, "tmin": 0.0, "alignment": "ea",
+    assert pre == {"fmin": 8.0, "fmax": 30.0, "sfreq": 250.0, "window_s": 4.0, "tmin": 0.0, "preset": "paper", "alignment": "ea",
                    "template": "none"}
     versions = json.loads(df["versions"].iloc[0])
     assert versions["moabb"] != "absent" and versions["numpy"] != "absent"
@@ -216,3 +216,22 @@ def test_loso_gives_every_target_its_own_split(tiny_spec, tmp_path, shots):
             assert (row["n_test"] == len(fold.test)).all() and (row["n_train"] == len(fold.train)).all()
     first = df[df["fold"] == 0].groupby("subject")["split"].first()
     assert first.nunique() == 4
+
+
+def test_a_folder_keeps_one_configuration_per_dataset_and_model(tiny_spec, tmp_path):
+    """Rows of two windows, metrics or protocols would be averaged into one cell."""
+    from benchmark.errors import UserError
+    from benchmark.protocols import get_protocol
+
+    run_benchmark(_cfg(tiny_spec, tmp_path, seeds=(0,)), log=lambda m: None)
+    for change in ({"window": (0.0, 3.0)}, {"metric": "kappa"}, {"preset": "moabb"}):
+        with pytest.raises(UserError, match="pass another --out"):
+            run_benchmark(_cfg(tiny_spec, tmp_path, seeds=(0,), **change), log=lambda m: None)
+    cfg = _cfg(tiny_spec, tmp_path, seeds=(0,))
+    cfg.protocol = get_protocol("fewshot", shots=(2,))
+    with pytest.raises(UserError, match="another protocol_config"):
+        run_benchmark(cfg, log=lambda m: None)
+    # more seeds, subjects or models of the same configuration extend the folder
+    summary = run_benchmark(_cfg(tiny_spec, tmp_path, seeds=(0, 1), models="csp_lda,ts_lr,mdm"),
+                            log=lambda m: None)
+    assert summary.skipped == 4 and summary.done == 8

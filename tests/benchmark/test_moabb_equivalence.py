@@ -43,15 +43,13 @@ def test_within_session_folds_are_moabbs(seed):
 def test_moabb_preset_takes_moabbs_paradigm_defaults(tiny_spec, tmp_path):
     from benchmark.engine import RunConfig, plan_units
     from benchmark.pipelines import discover_pipelines, select_pipelines
-    from benchmark.preprocessing.config import preset_config
-
     cfg = RunConfig(pipelines=select_pipelines("csp_lda,ts_lr,mdm", discover_pipelines()),
                     datasets=[tiny_spec], protocol=get_protocol("within-session"), seeds=[0],
-                    out=str(tmp_path), preset="moabb", preprocessing=preset_config("moabb"))
+                    out=str(tmp_path), preset="moabb")  # the preset alone sets everything
     for unit in plan_units(cfg):
         assert unit.pre.to_dict() == {"fmin": 8.0, "fmax": 32.0, "sfreq": None,
                                       "window_s": None, "tmin": 0.0, "alignment": "none",
-                                      "template": "none"}
+                                      "template": "none", "preset": "moabb"}
 
 
 @pytest.mark.realdata

@@ -15,11 +15,12 @@ from benchmark.verify import verify_results
 
 @pytest.fixture(scope="module")
 def good_run(tmp_path_factory):
-    """A real run: paper and loso, csp_lda and ts_lr, subjects 1-3 of a demo set."""
+    """A real run: paper on one demo set and loso on another (one configuration per dataset
+    and model in a folder), csp_lda and ts_lr, subjects 1-3."""
     out = tmp_path_factory.mktemp("verify") / "res"
-    for protocol in ("paper", "loso"):
+    for protocol, dataset in (("paper", "SynAlexMI"), ("loso", "SynBNCI2014004")):
         assert main(["run", "--protocol", protocol, "--models", "csp_lda,ts_lr", "--datasets",
-                     "SynBNCI2014004", "--subjects", "1-3", "--out", str(out), "--quiet"]) == 0
+                     dataset, "--subjects", "1-3", "--out", str(out), "--quiet"]) == 0
     return out
 
 
@@ -130,7 +131,7 @@ def test_identical_scores_across_subjects_warn(good_run, tmp_path, capsys):
     _edit_units(folder, same)
     verdict = verify_results(folder)
     assert verdict.ok and len(verdict.warnings) == 1
-    assert "csp_lda scores 0.7500 on every one of the 3 subjects of SynBNCI2014004 (paper)" \
+    assert "csp_lda scores 0.7500 on every one of the 3 subjects of SynAlexMI (paper)" \
         in verdict.warnings[0]
     assert main(["verify", str(folder)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
@@ -150,9 +151,11 @@ def test_what_cannot_be_checked_is_a_problem(good_run, tmp_path, monkeypatch):
 
     monkeypatch.setattr("benchmark.datasets.loading.load_subject", missing)
     problems = verify_results(good_run, use_cache=False).problems
-    assert len(problems) == 3  # loso: subject 1 fails first; paper: subjects 1, 2 and 3
-    assert all("not checked: the data could not be loaded here: dataset SynBNCI2014004 subject"
-               in p and "is not in the MOABB cache" in p for p in problems)
+    assert len(problems) == 4  # loso: subject 1 fails first; paper: subjects 1, 2 and 3
+    assert all("not checked: the data could not be loaded here: dataset " in p
+               and "is not in the MOABB cache" in p for p in problems)
+    assert sum("dataset SynBNCI2014004 subject 1 " in p for p in problems) == 1
+    assert sum("dataset SynAlexMI subject " in p for p in problems) == 3
 
 
 def test_rows_without_a_split_are_skipped_and_failed_rows_checked(good_run, tmp_path):
@@ -177,7 +180,7 @@ def test_rows_without_a_split_are_skipped_and_failed_rows_checked(good_run, tmp_
                for p in verdict.problems)
     assert any(f"unit {other['unit_id']}" in p and "split 1111111111111111 recorded" in p
                for p in verdict.problems)
-    assert any("the models of SynBNCI2014004 subject 2 seed 0 fold 0 do not share one split "
+    assert any("the models of SynAlexMI subject 2 seed 0 fold 0 do not share one split "
                "(1111111111111111: ts_lr; " in p and ": csp_lda)" in p for p in verdict.problems)
     assert verdict.line == "verify: 3 problem(s) in 12 rows of 12 units"
 
@@ -217,3 +220,44 @@ def test_exit_codes(good_run, tmp_path, capsys):
     _edit_units(folder, lambda row: row.update(n_train=row["n_train"] - 1))
     assert main(["verify", str(folder)]) == 1
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("verify: 12 problem(s)")
+
+
+def test_mixed_configurations_shots_sessions_and_csv_edits_fail(good_run, tmp_path):
+    """Review of issue 13: what the first verify let through."""
+    folder = _copy(good_run, tmp_path)
+    csv = pd.read_csv(folder / "results.csv")
+    csv.loc[0, "n_test"] += 5
+    csv.loc[1, "subject"] = 9
+    csv.loc[2, "metric"] = "roc_auc"
+    csv.to_csv(folder / "results.csv", index=False)
+    problems = verify_results(folder).problems
+    assert len(problems) == 3 and all("in results.csv" in p for p in problems)
+    for what in ("n_test", "subject 2.0 in units/, 9.0", "metric 'accuracy' in units/"):
+        assert any(what in p for p in problems), what
+    # rows of two configurations of one model and dataset (another window)
+    folder = _copy(good_run, tmp_path / "b")
+
+    def window(row):
+        if row["protocol"] == "paper" and row["subject"] == 2:
+            row["preprocessing"] = row["preprocessing"].replace('"window_s": 4.0', '"window_s": 3.0')
+            row["config_digest"] = "0" * 12
+
+    _edit_units(folder, window)
+    problems = verify_results(folder).problems
+    assert any("csp_lda on SynAlexMI has rows of 2 configurations" in p for p in problems)
+    # a learning-curve point with another k, a cross-session fold with another session
+    folder = _copy(good_run, tmp_path / "c")
+    _edit_units(folder, lambda row: row.update(shots=7) if row["protocol"] == "loso" else None)
+    problems = verify_results(folder).problems
+    assert len(problems) == 6 and all("shots 7 recorded, the fold has 0 per class" in p
+                                      for p in problems)
+
+
+def test_report_without_the_audit(good_run, tmp_path, capsys):
+    folder = _copy(good_run, tmp_path)
+    assert main(["report", str(folder)]) == 0
+    assert (folder / "report" / "verify.txt").is_file()
+    capsys.readouterr()
+    assert main(["report", str(folder), "--no-verify"]) == 0
+    assert "verify:" not in capsys.readouterr().out
+    assert not (folder / "report" / "verify.txt").exists()  # no stale verdict

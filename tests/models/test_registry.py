@@ -31,3 +31,19 @@ def test_register_a_model_in_one_place(monkeypatch):
     assert type(create_model("my_lda")).__name__ == "LinearDiscriminantAnalysis"
     with pytest.raises(ValueError, match="already registered"):
         register_model(lambda **kw: None, name="my_lda")
+
+
+def test_registry_loads_once_for_concurrent_threads():
+    """A Dask worker with several threads: no thread may see a half-filled registry."""
+    import subprocess
+    import sys
+
+    code = ("import threading\nfrom models import get_model_entry\nerrors = []\n"
+            "def ask():\n    try:\n        get_model_entry('csp_lda'); get_model_entry('eegnet')\n"
+            "    except Exception as exc:\n        errors.append(repr(exc))\n"
+            "threads = [threading.Thread(target=ask) for _ in range(8)]\n"
+            "[t.start() for t in threads]; [t.join() for t in threads]\nprint(errors)\n")
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
