@@ -14,6 +14,34 @@ SHARED_DATA = Path(os.environ.get("BENCHMARK_SHARED_DATA", ROOT.parent / "shared
 PHYSIONET_S001 = SHARED_DATA / "mne_data" / "MNE-eegbci-data" / "files" / "eegmmidb" / "1.0.0" / "S001"
 
 
+# -- markers (setup.cfg): slow, integration, browser, realdata ----------------------------
+# Test modules mark their own tests; these modules are marked from here instead.
+# module -> {test name, or "*" for the others: markers}
+_MODULE_MARKS = {
+    "test_differential.py": {"test_the_reference_imports_no_engine_module": ("integration",),
+                             "*": ("slow", "integration")},  # 900 rows, jobs 2, a Dask cluster
+    "test_moabb_equivalence.py": {  # a CLI subprocess and MOABB's evaluation, about 70 s
+        "test_within_session_moabb_preset_equals_moabb_on_physionet": ("slow", "integration")},
+}
+# fixture -> markers of every test that uses it
+_FIXTURE_MARKS = {
+    "good_run": ("slow",),  # test_verify: two demo grids run first (15 s)
+    "physionet_mne_data": ("realdata",),  # the real EEG, whether or not the test says so
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marks = _MODULE_MARKS.get(item.path.name, {})
+        name = getattr(item, "originalname", None) or item.name
+        wanted = list(marks.get(name, marks.get("*", ())))
+        for fixture in getattr(item, "fixturenames", ()):
+            wanted += _FIXTURE_MARKS.get(fixture, ())
+        for mark in dict.fromkeys(wanted):
+            if item.get_closest_marker(mark) is None:
+                item.add_marker(mark)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_mne(tmp_path_factory):
     """Keep MNE's config and data cache inside a temporary folder for the whole session."""
@@ -66,6 +94,28 @@ def truncate_copy(mne_data: Path, name: str, size: int) -> Path:
     with open(path, "r+b") as fh:
         fh.truncate(size)
     return path
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Refuse this process's network access at once; the list of the attempts made.
+
+    Offline behaviour then does not hang on, or depend on, the machine's network, and
+    "fails fast" is checked without a stopwatch: a test asserts that nothing was tried.
+    """
+    import socket
+
+    attempts = []
+
+    def refuse(what):
+        attempts.append(what)
+        raise OSError(f"a test refused network access to {what!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", lambda self, address: refuse(address))
+    monkeypatch.setattr(socket.socket, "connect_ex", lambda self, address: refuse(address))
+    monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: refuse(address))
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: refuse(host))
+    return attempts
 
 
 @pytest.fixture

@@ -83,7 +83,9 @@ CLI_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CLI_CASES))
+@pytest.mark.parametrize("case", [  # the unreachable scheduler: dask's 10 s connect timeout
+    pytest.param(c, marks=pytest.mark.slow) if c == "unreachable scheduler" else c
+    for c in CLI_CASES])
 def test_command_line_mistakes(case, capsys, tmp_path, monkeypatch, request):
     argv, message = CLI_CASES[case]
     if case == "pipeline file with a typo":
@@ -151,6 +153,7 @@ def test_damaged_recordings_are_not_runnable_subjects(tiny_spec, tmp_path, damag
     assert df.set_index("subject").loc[1, "status"] == "not_runnable"
 
 
+@pytest.mark.realdata
 def test_truncated_dataset_file_in_the_moabb_cache(physionet_mne_data, tmp_path):
     from benchmark.datasets import get_dataset_spec
 
@@ -160,6 +163,7 @@ def test_truncated_dataset_file_in_the_moabb_cache(physionet_mne_data, tmp_path)
     assert "S001R04.edf is truncated" in messages[0] and "download --datasets PhysionetMI" in messages[0]
 
 
+@pytest.mark.realdata
 def test_garbage_dataset_file_in_the_moabb_cache(physionet_mne_data, tmp_path):
     from benchmark.datasets import get_dataset_spec
 

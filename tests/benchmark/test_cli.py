@@ -14,6 +14,7 @@ def test_parse_int_list():
         parse_int_list("", "seed")
 
 
+@pytest.mark.slow
 def test_run_then_report_end_to_end(tmp_path, capsys):
     out = tmp_path / "res"
     code = main(["run", "--datasets", "SynBNCI2014004", "--subjects", "1,2", "--models",
@@ -29,6 +30,7 @@ def test_run_then_report_end_to_end(tmp_path, capsys):
     assert (out / "report" / "main_table.csv").exists()
 
 
+@pytest.mark.slow
 def test_list_commands(capsys):
     assert main(["list", "models", "--details"]) == 0
     text = capsys.readouterr().out
@@ -37,6 +39,7 @@ def test_list_commands(capsys):
     assert "BNCI2014001-4" in capsys.readouterr().out
 
 
+@pytest.mark.integration
 def test_module_entry_point_prints_no_traceback():
     proc = subprocess.run([sys.executable, "-m", "benchmark", "run", "--models", "nope"],
                           capture_output=True, text=True)
@@ -45,7 +48,7 @@ def test_module_entry_point_prints_no_traceback():
     assert "Traceback" not in proc.stderr
 
 
-def test_download_offline_says_what_failed(tmp_path, monkeypatch, capsys):
+def test_download_offline_says_what_failed(tmp_path, monkeypatch, capsys, no_network):
     monkeypatch.setenv("MNE_DATA", str(tmp_path))
     assert main(["download", "--datasets", "BNCI2014004,SynAlexMI", "--subjects", "1"]) == 1
     captured = capsys.readouterr()
@@ -53,6 +56,7 @@ def test_download_offline_says_what_failed(tmp_path, monkeypatch, capsys):
     assert "BNCI2014004: download failed" in captured.err and str(tmp_path) in captured.err
 
 
+@pytest.mark.slow
 def test_fewshot_run_and_learning_curves(tmp_path, capsys):
     out = tmp_path / "fs"
     argv = ["run", "--protocol", "fewshot", "--shots", "1,5,10", "--datasets", "SynBNCI2014004",
@@ -79,6 +83,7 @@ def test_fewshot_run_and_learning_curves(tmp_path, capsys):
     assert "--shots applies to the fewshot and loso protocols" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_loso_and_cross_session_from_the_command_line(tmp_path, capsys):
     base = ["run", "--datasets", "SynBNCI2014004,SynAlexMI", "--subjects", "1", "--models",
             "ts_lr", "--quiet"]

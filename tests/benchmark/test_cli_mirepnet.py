@@ -3,6 +3,7 @@
 import json
 
 import pandas as pd
+import pytest
 
 from benchmark.cli import main
 
@@ -18,6 +19,7 @@ def test_mirepnet_without_weights_is_reported_not_runnable(tmp_path, capsys, hub
     assert df["status"].tolist() == ["not_runnable"] and df["score"].isna().all()
 
 
+@pytest.mark.slow
 def test_mirepnet_with_a_checkpoint_runs_and_records_it(tmp_path, capsys, monkeypatch,
                                                         mirepnet_checkpoint):
     quick = tmp_path / "pipes"

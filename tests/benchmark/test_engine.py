@@ -120,6 +120,7 @@ def test_missing_dataset_marks_units_not_runnable(tmp_path, monkeypatch):
     assert set(df["status"]) == {"not_runnable"}
 
 
+@pytest.mark.realdata
 def test_physionet_subject1_through_the_engine(physionet_mne_data, tmp_path):
     """Real EEG (../shared/data) through loading, split, alignment, template and models."""
     from benchmark.datasets import get_dataset_spec
@@ -140,7 +141,9 @@ def _three_subjects(spec):
                                kwargs=spec.kwargs | {"n_subjects": 3, "n_sessions": 2})
 
 
-@pytest.mark.parametrize("protocol", ["paper", "fewshot", "loso", "cross-session"])
+@pytest.mark.parametrize("protocol", [pytest.param("paper", marks=pytest.mark.slow), "fewshot",
+                                      pytest.param("loso", marks=pytest.mark.slow),
+                                      "cross-session"])
 def test_every_model_sees_the_same_trials(tiny_spec, tmp_path, protocol):
     from benchmark.protocols import get_protocol
 
@@ -179,6 +182,7 @@ def test_loso_and_cross_session_rows(tiny_spec, tmp_path):
 
 
 @pytest.mark.parametrize("shots", [None, (2, 5)])
+@pytest.mark.slow
 def test_loso_gives_every_target_its_own_split(tiny_spec, tmp_path, shots):
     """Issue 13: every LOSO target once reused target 1's trials, split and score."""
     import dataclasses

@@ -28,6 +28,7 @@ def fewshot_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_report_writes_every_table_and_figure(fewshot_run, capsys):
     assert main(["report", str(fewshot_run), "--reference", "ts_lr"]) == 0
     report = fewshot_run / "report"
@@ -59,6 +60,7 @@ def test_report_writes_every_table_and_figure(fewshot_run, capsys):
     assert "index.html" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_report_on_partial_results_says_what_is_missing(fewshot_run, tmp_path, capsys):
     part = tmp_path / "partial"
     shutil.copytree(fewshot_run, part)
@@ -114,7 +116,9 @@ def _chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(_chromium() is None, reason="needs Debian's chromium (apt install chromium)")
+@pytest.mark.slow
 def test_index_html_renders_in_headless_chromium(fewshot_run, tmp_path):
     """Every table is in the rendered DOM and every image decodes; a screenshot is taken."""
     assert main(["report", str(fewshot_run)]) == 0

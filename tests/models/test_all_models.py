@@ -3,13 +3,39 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
+from benchmark.engine import seed_everything
 from benchmark.errors import NotRunnable
 from benchmark.preprocessing import TEMPLATE_CHANNELS, chs_info
 from models import create_model, get_model_entry, list_models
 from models.foundation import FOUNDATION  # name -> (backbone class, ...)
 
 MONTAGES = {3: ("C3", "Cz", "C4"), 22: TEMPLATE_CHANNELS[:22], 45: TEMPLATE_CHANNELS}
+HEAVY = set(list_models(tags=["heavy"]))  # foundation models and large specialists
+
+
+def _models(names) -> list:
+    """Parameters of the model tests: the heavy models' are slow (up to 20 s each)."""
+    return [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY else n for n in names]
+
+
+def _plain(value):
+    """A parameter value in a form ``==`` compares by content (estimators by their params)."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        return type(value), _params(value)
+    if isinstance(value, (list, tuple)):
+        return type(value), [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return value.shape, value.dtype.str, value.tobytes()
+    return value
+
+
+def _params(est) -> dict:
+    return {k: _plain(v) for k, v in est.get_params(deep=False).items()}
 
 
 def _weights(name, request) -> dict:
@@ -26,7 +52,7 @@ def _weights(name, request) -> dict:
     pytest.skip(f"{name}: no offline test weights; checked that it is reported not runnable")
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", _models(list_models()))
 @pytest.mark.parametrize("n_chans", [3, 22, 45])
 def test_model_fits_predicts_and_clones(name, n_chans, rng, request):
     entry = get_model_entry(name)
@@ -48,13 +74,23 @@ def test_model_fits_predicts_and_clones(name, n_chans, rng, request):
     est = create_model(name, n_chans=n_chans, n_outputs=2, n_times=n_times, sfreq=250.0,
                        chs_info=chs_info(MONTAGES[n_chans]), **kwargs)
     twin = clone(est)
-    assert type(twin) is type(est)
+    assert twin is not est and _params(twin) == _params(est)
+    seed_everything(0)
     est.fit(X, y)
     pred = np.asarray(est.predict(X))
     assert pred.shape == (n_trials,) and set(np.unique(pred)) <= {0, 1}
+    with pytest.raises(NotFittedError):  # fitting the original did not fit its clone
+        check_is_fitted(twin)
+    fresh = clone(est)  # a clone of the fitted estimator: its parameters, not its fit
+    assert _params(fresh) == _params(est)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(fresh)
+    if "classical" in entry.tags:  # same data, same seed: the clone learns the same model
+        seed_everything(0)
+        np.testing.assert_array_equal(np.asarray(twin.fit(X, y).predict(X)), pred)
 
 
-@pytest.mark.parametrize("name", list_models(tags=["deep"]))
+@pytest.mark.parametrize("name", _models(list_models(tags=["deep"])))
 def test_deep_models_follow_braindecode_contract(name, rng, request):
     import torch
 

@@ -33,6 +33,7 @@ def test_register_a_model_in_one_place(monkeypatch):
         register_model(lambda **kw: None, name="my_lda")
 
 
+@pytest.mark.integration
 def test_registry_loads_once_for_concurrent_threads():
     """A Dask worker with several threads: no thread may see a half-filled registry."""
     import subprocess

@@ -27,8 +27,9 @@ def easy_spec():
                     n_subjects=1, trials_per_class=60, seed=7, variant="easy", difficulty=0.4))
 
 
-@pytest.mark.parametrize("name", sorted(n for n, p in PIPELINES.items()
-                                        if not HEAVY & set(p.model_names)))
+@pytest.mark.parametrize("name", [  # deep models train 30 epochs: 10 to 50 s each
+    pytest.param(n, marks=pytest.mark.slow) if "deep" in PIPELINES[n].tags else n
+    for n in sorted(n for n, p in PIPELINES.items() if not HEAVY & set(p.model_names))])
 def test_model_is_above_chance_on_a_demo_subject(name, easy_spec, tmp_path):
     pipe = PIPELINES[name]
     if "deep" in pipe.tags:

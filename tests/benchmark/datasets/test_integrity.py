@@ -51,6 +51,7 @@ def test_nan_and_flat_channels_are_refused(rng):
         check_epochs(flat, ["C3", "Cz", "C4"], "D", 1)
 
 
+@pytest.mark.realdata
 def test_truncated_physionet_file_in_the_moabb_cache(physionet_mne_data):
     """Real EDF: MNE reads a truncated file silently (fewer trials); the suite refuses it."""
     truncate_copy(physionet_mne_data, "S001R04.edf", 100_000)

@@ -1,5 +1,3 @@
-import time
-
 import numpy as np
 import pytest
 
@@ -16,6 +14,7 @@ def test_window_rate_and_classes(tiny_spec):
     assert 1 < data.X.std() < 100  # microvolts
 
 
+@pytest.mark.slow
 def test_512hz_is_resampled():
     spec = get_dataset_spec("SynBNCI2015001")
     data = load_subject(spec, 1, PreprocessingConfig())
@@ -27,18 +26,17 @@ def test_unknown_subject(tiny_spec):
         load_subject(tiny_spec, 9, PreprocessingConfig())
 
 
-def test_uncached_dataset_fails_fast_with_the_fix(tmp_path, monkeypatch):
+def test_uncached_dataset_fails_fast_with_the_fix(tmp_path, monkeypatch, no_network):
     monkeypatch.setenv("MNE_DATA", str(tmp_path))
-    t0 = time.perf_counter()
-    with pytest.raises(NotRunnable) as info:
+    with pytest.raises(NotRunnable) as info:  # the download it tries is refused at once
         load_subject(get_dataset_spec("BNCI2014001"), 1, PreprocessingConfig())
-    assert time.perf_counter() - t0 < 30
     msg = str(info.value)
     assert "BNCI2014001" in msg and str(tmp_path) in msg
     assert "python -m benchmark download --datasets BNCI2014001" in msg
     assert "\n" not in msg
 
 
+@pytest.mark.realdata
 def test_physionet_subject1_real_data(physionet_mne_data):
     """Real EEG from ../shared/data through the same MOABB path (left vs right hand)."""
     spec = get_dataset_spec("PhysionetMI")

@@ -43,6 +43,7 @@ def _reference_trials(spec, subject, pre=PRE, rule=RULE):
     return data, three, X3[reject_trials(X3, rule)]
 
 
+@pytest.mark.slow
 def test_default_pool_holds_only_the_three_classes(extra_spec, tmp_path):
     mi3 = build_pool([extra_spec], tmp_path / "mi3", PRE, RULE, log=QUIET)
     full = build_pool([extra_spec], tmp_path / "all", PRE, RULE, classes="all", log=QUIET)
@@ -91,6 +92,7 @@ def test_ea_reference_is_computed_on_exactly_the_pooled_trials(extra_spec, tmp_p
     assert not np.allclose(every[three], stored, rtol=1e-2, atol=1e-2)
 
 
+@pytest.mark.slow
 def test_the_two_settings_do_not_share_a_pool(extra_spec, tmp_path):
     root = tmp_path / "pool"
     lines = []
@@ -110,6 +112,7 @@ def test_the_two_settings_do_not_share_a_pool(extra_spec, tmp_path):
         build_pool([extra_spec], root, PRE, RULE, classes="hands", log=QUIET)
 
 
+@pytest.mark.slow
 def test_pretraining_run_records_the_classes_and_refuses_the_other_setting(extra_spec, tmp_path):
     base = dict(datasets=[extra_spec], out=str(tmp_path), epochs=1, batch_size=16, log_every=0,
                 preprocessing=PRE, screening=RULE, subjects=[1])
@@ -126,6 +129,7 @@ def test_pretraining_run_records_the_classes_and_refuses_the_other_setting(extra
         PretrainConfig(**base, pretrain_classes="three")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, n_mi3, n_all", [("SynPhysionetMI", 60, 80),
                                                  ("SynWeibo2014", 60, 60)])
 def test_synthetic_pretraining_sets(name, n_mi3, n_all, tmp_path):
@@ -139,6 +143,7 @@ def test_synthetic_pretraining_sets(name, n_mi3, n_all, tmp_path):
     assert (mi3.y >= 0).all()
 
 
+@pytest.mark.slow
 def test_pretrain_command_passes_the_classes_through(tmp_path, capsys):
     argv = ["pretrain", "--datasets", "SynPhysionetMI", "--subjects", "1", "--epochs", "1",
             "--batch-size", "16", "--out", str(tmp_path), "--no-screen-decoding",

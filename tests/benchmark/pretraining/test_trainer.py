@@ -36,6 +36,7 @@ def _cfg(spec, out, **kw):
     return PretrainConfig(**(base | kw))
 
 
+@pytest.mark.slow
 def test_pretraining_writes_a_loadable_checkpoint_in_the_reference_layout(pretrain_spec, tmp_path):
     ckpt = pretrain(_cfg(pretrain_spec, tmp_path), log=QUIET)
     state = torch.load(ckpt, weights_only=True)
@@ -54,6 +55,7 @@ def test_pretraining_writes_a_loadable_checkpoint_in_the_reference_layout(pretra
     assert config["pretrain_classes"] == "mi3"
 
 
+@pytest.mark.slow
 def test_pretraining_on_every_class_keeps_rest_for_reconstruction(pretrain_spec, tmp_path):
     pretrain(_cfg(pretrain_spec, tmp_path, epochs=1, pretrain_classes="all"), log=QUIET)
     screening = pd.read_csv(tmp_path / "screening.csv")
@@ -61,6 +63,7 @@ def test_pretraining_on_every_class_keeps_rest_for_reconstruction(pretrain_spec,
     assert screening["n_labelled"].tolist() == [18, 18]  # rest: reconstruction only
 
 
+@pytest.mark.slow
 def test_interrupted_pretraining_resumes_to_the_same_weights(pretrain_spec, tmp_path):
     straight = torch.load(pretrain(_cfg(pretrain_spec, tmp_path / "a"), log=QUIET), weights_only=True)
 
@@ -99,6 +102,7 @@ def test_hybrid_loss_ignores_unlabelled_trials_for_classification():
     assert n_lab == 2
 
 
+@pytest.mark.slow
 def test_pretrain_command_on_the_demo_sets(tmp_path, capsys):
     argv = ["pretrain", "--datasets", "SynBNCI2014004,SynBNCI2015001", "--max-subjects", "1",
             "--epochs", "1", "--batch-size", "16", "--out", str(tmp_path), "--no-screen-decoding"]
@@ -118,6 +122,8 @@ def test_pretrain_on_missing_data_is_one_line(tmp_path, capsys):
 
 # ("all", 174) holds too (hands and rest added), measured once; the synthetic tests cover
 # --pretrain-classes all, and a second 5 M-parameter epoch on CPU costs 30-60 s of CI.
+@pytest.mark.realdata
+@pytest.mark.slow
 @pytest.mark.parametrize("classes, n_trials", [("mi3", 69)])
 def test_pretrain_on_physionet_subject_1(physionet_mne_data, tmp_path, capsys, classes, n_trials):
     assert main(["pretrain", "--datasets", "PhysionetMI", "--subjects", "1", "--epochs", "1",
