@@ -156,16 +156,19 @@ def check_one_configuration(units: list[Unit], store: ResultStore, cfg: RunConfi
     for r in rows[["dataset", "model", "config_digest", "metric", "preprocessing",
                    "protocol_config", "pipeline"]].itertuples(index=False):
         stored.setdefault((r.dataset, r.model), r)
-    for unit in units:
-        old = stored.get((unit.spec.name, unit.pipe.name))
-        if old is None:
+    checked = set()
+    for unit in units:  # the configuration is one per (dataset, model): check each once
+        pair = (unit.spec.name, unit.pipe.name)
+        old = stored.get(pair)
+        if old is None or pair in checked:
+            continue
+        checked.add(pair)
+        if (old.config_digest == config_digest(unit.pipe, unit.pre, cfg.protocol)
+                and old.metric == cfg.metric):
             continue
         new = {"metric": cfg.metric, "preprocessing": json.dumps(unit.pre.to_dict(), sort_keys=True),
                "protocol_config": json.dumps(cfg.protocol.to_dict(), sort_keys=True),
                "pipeline": json.dumps(unit.pipe.to_dict(), sort_keys=True, default=str)}
-        if (old.config_digest == config_digest(unit.pipe, unit.pre, cfg.protocol)
-                and old.metric == cfg.metric):
-            continue
         what = next((k for k in new if str(getattr(old, k)) != new[k]), "configuration")
         raise UserError(
             f"{store.root} holds {unit.pipe.name} on {unit.spec.name} made with another {what} "
