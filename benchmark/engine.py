@@ -166,7 +166,8 @@ def check_one_configuration(units: list[Unit], store: ResultStore, cfg: RunConfi
         if (old.config_digest == config_digest(unit.pipe, unit.pre, cfg.protocol)
                 and old.metric == cfg.metric):
             continue
-        new = {"metric": cfg.metric, "preprocessing": json.dumps(unit.pre.to_dict(), sort_keys=True),
+        new = {"metric": cfg.metric,
+               "preprocessing": json.dumps(unit.pre.to_dict(), sort_keys=True),
                "protocol_config": json.dumps(cfg.protocol.to_dict(), sort_keys=True),
                "pipeline": json.dumps(unit.pipe.to_dict(), sort_keys=True, default=str)}
         what = next((k for k in new if str(getattr(old, k)) != new[k]), "configuration")

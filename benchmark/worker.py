@@ -304,7 +304,8 @@ def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status
 
 def config_digest(pipe: PipelineSpec, pre: PreprocessingConfig, protocol: Protocol) -> str:
     """The configuration a row was made with: pipeline, preprocessing and protocol."""
-    return digest({"pipeline": pipe.to_dict(), "pre": pre.to_dict(), "protocol": protocol.to_dict()})
+    return digest({"pipeline": pipe.to_dict(), "pre": pre.to_dict(),
+                   "protocol": protocol.to_dict()})
 
 
 def _reason(exc: BaseException) -> str:
