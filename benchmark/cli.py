@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import re
 import sys
@@ -357,7 +358,7 @@ def _with_checkpoints(pipelines, given: list[str]):
 
 def _weights_models() -> list[str]:
     """Registry models with published weights (``checkpoint`` parameter)."""
-    from models import get_model_entry, list_models
+    from benchmark.models import get_model_entry, list_models
 
     return [m for m in list_models() if get_model_entry(m).pretrained]
 
@@ -366,7 +367,7 @@ def _preflight_weights(pipelines, log) -> None:
     """Check pretrained weights once, before the grid: bad files stop here, with one line."""
     from benchmark.errors import NotRunnable
     from benchmark.preprocessing import TEMPLATE_CHANNELS, chs_info
-    from models import create_model, get_model_entry
+    from benchmark.models import create_model, get_model_entry
 
     for pipe in pipelines:
         for step in pipe.steps:
@@ -387,7 +388,7 @@ def _preflight_weights(pipelines, log) -> None:
 
 
 def _cmd_checkpoint(args) -> int:
-    from models._mirepnet_weights import MIRepNetWeights
+    from benchmark.models._mirepnet_weights import MIRepNetWeights
 
     weights = MIRepNetWeights.from_source(args.source, n_outputs=args.n_outputs)
     print(f"file: {weights.path}\nsha256: {weights.sha256}")
@@ -432,7 +433,7 @@ def _cmd_list(args) -> int:
 
     if args.what == "models":
         from benchmark.pipelines import discover_pipelines
-        from models import get_model_entry
+        from benchmark.models import get_model_entry
 
         rows = []
         dataset = None
@@ -450,7 +451,7 @@ def _cmd_list(args) -> int:
                 row[f"params ({dataset.name})"] = f"{n:,}" if n is not None else "—"
                 row["paper"] = entry.paper if entry else "; ".join(spec.citations)
                 row["pretrained"] = (entry.pretrained if entry else None) or "—"
-                row["source"] = spec.source
+                row["source"] = spec.origin
                 del row["description"]
             rows.append(row)
         print(pd.DataFrame(rows).to_string(index=False))
@@ -526,9 +527,9 @@ def _cmd_download(args) -> int:
     configure_moabb()
     failures = 0
     if args.weights:
-        from models._braindecode_hub import prefetch_repo
-        from models._mirepnet_weights import prefetch
-        from models.foundation import FOUNDATION
+        from benchmark.models._braindecode_hub import prefetch_repo
+        from benchmark.models._mirepnet_weights import prefetch
+        from benchmark.models.foundation import FOUNDATION
 
         known = _weights_models()
         names = [w.strip().lower() for w in args.weights.split(",") if w.strip()]
@@ -571,6 +572,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for user errors, 130 on Ctrl-C)."""
     from benchmark.worker import quiet_warnings
 
+    if importlib.util.find_spec("benchmark.models") is None:
+        print("error: benchmark.models is missing: this checkout is not installed; run "
+              "`pip install -e .` (or `python3 -m tox -e tests --notest`)", file=sys.stderr)
+        return 2
     quiet_warnings()
     args = build_parser().parse_args(argv)
     handlers = {"run": _cmd_run, "list": _cmd_list, "report": _cmd_report,
@@ -578,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
                 "pretrain": _cmd_pretrain, "evidence": _cmd_evidence, "verify": _cmd_verify}
     try:
         if getattr(args, "plugin", None):
-            from models import load_builtin_models, load_plugin
+            from benchmark.models import load_builtin_models, load_plugin
 
             load_builtin_models()
             for module in args.plugin:

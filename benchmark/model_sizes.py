@@ -35,7 +35,7 @@ def _count(estimator) -> int | None:
 def parameter_count(pipe: PipelineSpec, n_chans: int, n_outputs: int,
                     base: PreprocessingConfig | None = None) -> int | None:
     """Trainable-size figure of ``pipe`` for a dataset (``None`` for non-neural pipelines)."""
-    from models import get_model_entry, list_models
+    from benchmark.models import get_model_entry, list_models
 
     chans, n_times, sfreq = input_shape(pipe, n_chans, base)
     # Positions only matter to channel interpolation (a frozen buffer, not a parameter):

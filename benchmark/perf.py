@@ -117,7 +117,7 @@ def mirepnet_throughput(batch_sizes=(8, 64), repeats: int = 3, device: str = "cp
     """
     import torch
 
-    from models._mirepnet_arch import MIRepNet
+    from benchmark.models._mirepnet_arch import MIRepNet
 
     torch.manual_seed(0)
     model = MIRepNet(n_outputs=2, n_chans=45, n_times=n_times, sfreq=250.0).to(device)
@@ -214,7 +214,7 @@ def zoo_epoch_times(dataset: str = "SynBNCI2014001", subject: int = 1, epochs: i
     from benchmark.pipelines import discover_pipelines
     from benchmark.preprocessing import PreprocessingConfig, chs_info
     from benchmark.protocols import PaperSplit
-    from models import get_model_entry
+    from benchmark.models import get_model_entry
 
     spec = get_dataset_spec(dataset)
     data = PaperSplit().select(load_subject(spec, subject, PreprocessingConfig()), spec.session)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import importlib
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from benchmark.errors import UserError
 from benchmark.preprocessing.config import digest
 
 __all__ = ["PipelineSpec", "load_pipeline_file", "discover_pipelines", "select_pipelines",
-           "default_pipeline_dirs"]
+           "default_pipeline_dirs", "builtin_pipeline_dir"]
 
 _FILE_KEYS = {"name", "paradigms", "citations", "tags", "preprocessing", "pipeline", "description"}
 _STEP_KEYS = {"from", "name", "parameters"}
@@ -55,12 +56,22 @@ class PipelineSpec:
     paradigms: tuple[str, ...] = ()
     citations: tuple[str, ...] = ()
     description: str = ""
+    builtin: bool = False  # a recipe shipped with the suite (benchmark.recipes)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "steps": self.steps, "preprocessing": self.preprocessing}
 
     def digest(self) -> str:
         return digest(self.to_dict())
+
+    @property
+    def origin(self) -> str:
+        """Where the pipeline comes from, as shown to users.
+
+        A built-in recipe is named by its place in the repository (``pipelines/x.yml``),
+        the same in a wheel and in a checkout; other files by their path.
+        """
+        return f"pipelines/{Path(self.source).name}" if self.builtin else self.source
 
     @property
     def model_names(self) -> list[str]:
@@ -70,7 +81,7 @@ class PipelineSpec:
         """Names of this pipeline's registry models whose factory takes ``parameter``."""
         import inspect
 
-        from models import get_model_entry
+        from benchmark.models import get_model_entry
 
         return [m for m in self.model_names
                 if parameter in inspect.signature(get_model_entry(m).factory).parameters]
@@ -92,7 +103,7 @@ class PipelineSpec:
         """Instantiate the scikit-learn estimator for data of the given shape."""
         from sklearn.pipeline import make_pipeline
 
-        from models import create_model
+        from benchmark.models import create_model
 
         estimators = []
         for step in self.steps:
@@ -201,7 +212,7 @@ def load_pipeline_file(path: str | os.PathLike) -> PipelineSpec:
 
 
 def _check_models_exist(spec: PipelineSpec, where: str) -> None:
-    from models import get_model_entry
+    from benchmark.models import get_model_entry
 
     tags = list(spec.tags)
     for model in spec.model_names:
@@ -213,24 +224,56 @@ def _check_models_exist(spec: PipelineSpec, where: str) -> None:
     spec.tags = tuple(tags)
 
 
+RECIPES_PACKAGE = "benchmark.recipes"
+
+
+def builtin_pipeline_dir() -> Path:
+    """The pipeline files shipped with the package.
+
+    They live in the repository's top-level ``pipelines/`` folder, which setup.cfg maps
+    to the package ``benchmark.recipes``: a wheel installs them beside the code, an
+    editable install finds them in the checkout.  Missing files are an error, never a
+    silent fallback to the registry's defaults (which would change what a model runs).
+    """
+    fix = ("reinstall the suite (`pip install .` from the repository, or "
+           "`python3 -m tox -e tests --notest`)")
+    try:
+        spec = importlib.util.find_spec(RECIPES_PACKAGE)
+    except ImportError:
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        if any(Path(location).glob("*.yml")):
+            return Path(location)
+    raise UserError(f"the built-in pipeline files (package {RECIPES_PACKAGE}, the repository's "
+                    f"pipelines/ folder) are missing from this installation; {fix}")
+
+
 def default_pipeline_dirs() -> list[Path]:
-    """The project's ``pipelines/`` folder, plus ``$BENCHMARK_PIPELINES`` (os.pathsep list)."""
-    dirs = [Path(__file__).resolve().parent.parent / "pipelines"]
+    """The built-in pipeline files, plus ``$BENCHMARK_PIPELINES`` (os.pathsep list)."""
+    dirs = [builtin_pipeline_dir()]
     extra = os.environ.get("BENCHMARK_PIPELINES", "")
-    dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
+    for entry in (p for p in extra.split(os.pathsep) if p):
+        if not Path(entry).is_dir():
+            raise UserError(f"BENCHMARK_PIPELINES names {entry!r}, which is not a folder; "
+                            "fix the variable or create the folder")
+        dirs.append(Path(entry))
     return dirs
 
 
 def discover_pipelines(dirs: list[Path] | None = None) -> dict[str, PipelineSpec]:
     """All pipelines: one per pipeline file, plus a default one per file-less model."""
-    from models import get_model_entry, list_models
+    from benchmark.models import get_model_entry, list_models
 
     specs: dict[str, PipelineSpec] = {}
-    for d in dirs if dirs is not None else default_pipeline_dirs():
+    dirs = default_pipeline_dirs() if dirs is None else dirs
+    builtin = builtin_pipeline_dir().resolve() if dirs else None
+    for d in dirs:
         if not Path(d).is_dir():
-            continue
+            raise UserError(f"pipeline folder {d} does not exist; pass an existing folder")
         for path in sorted(Path(d).glob("*.y*ml")):
             spec = load_pipeline_file(path)
+            spec.builtin = Path(d).resolve() == builtin
             if spec.name in specs:
                 raise UserError(
                     f"pipeline name {spec.name!r} is declared twice ({specs[spec.name].source} "

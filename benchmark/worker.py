@@ -382,7 +382,7 @@ def quiet_warnings() -> None:
 def _prepare_process(settings: EvaluationSettings) -> None:
     quiet_warnings()
     if settings.plugins:
-        from models import load_builtin_models, load_plugin
+        from benchmark.models import load_builtin_models, load_plugin
 
         load_builtin_models()
         for module in settings.plugins:

@@ -1,7 +1,7 @@
 """The model zoo.
 
 Every module in this package registers its models with
-:func:`models.registry.register_model`; :func:`load_builtin_models` imports them all
+:func:`benchmark.models.registry.register_model`; :func:`load_builtin_models` imports them all
 (any new module dropped here is found, nothing else to edit).  Heavy libraries
 (torch, braindecode) are imported inside the factories, so listing models is fast.
 
@@ -16,11 +16,18 @@ Models defined outside the package are plug-ins, found in two ways:
 
 from __future__ import annotations
 
+if __name__ != "benchmark.models":  # imported as `models` from the checkout's root
+    raise ImportError(
+        "the model registry is imported as benchmark.models (`from benchmark.models import "
+        "register_model`); the top-level name `models` was retired so that a project's own "
+        "models/ folder can never shadow it"
+    )
+
 import importlib
 import threading
 import pkgutil
 
-from models.registry import (
+from .registry import (
     KNOWN_TAGS,
     ModelEntry,
     create_model,

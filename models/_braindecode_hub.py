@@ -30,8 +30,8 @@ from braindecode.models.base import EEGModuleMixin
 from torch import nn
 
 from benchmark.errors import UserError
-from models._hub import hub_file
-from models._mirepnet_weights import CheckpointError, _sha256
+from ._hub import hub_file
+from ._mirepnet_weights import CheckpointError, _sha256
 
 __all__ = ["ResampledBackbone", "BraindecodeHubWeights", "SIGNAL_KEYS", "WEIGHT_FILES",
            "prefetch_repo"]
@@ -158,7 +158,7 @@ class BraindecodeHubWeights:
         trials are shorter than in pretraining) loads its leading positions, which is
         what the backbone reads anyway.  Anything else is an error.
         """
-        from models._mirepnet_weights import LoadPlan
+        from ._mirepnet_weights import LoadPlan
 
         state = self.read()
         expected = {k: tuple(v.shape) for k, v in module.backbone.state_dict().items()}

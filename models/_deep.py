@@ -21,7 +21,7 @@ def _few_shot_classifier_class():
         batch size is capped at the number of trials and such a last batch is dropped.
 
         ``init_weights`` (an object with ``apply(module)``, e.g.
-        :class:`models._mirepnet_weights.MIRepNetWeights`) initialises every fresh module
+        :class:`benchmark.models._mirepnet_weights.MIRepNetWeights`) initialises every fresh module
         from pretrained weights; what it loaded is kept in ``model_info_``.
         """
 

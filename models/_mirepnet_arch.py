@@ -5,7 +5,7 @@ Imagery Classification", arXiv 2507.20254, 2025.  Written from the architecture 
 ``shared/reference/mirepnet.md``; attribute names follow the released checkpoint's key
 layout (``embedding.conv1``, ``transformer.{i}.0.fn.1.queries``, ``clshead``...).
 
-The registry entries live in :mod:`models.mirepnet`; this module holds the torch code and
+The registry entries live in :mod:`benchmark.models.mirepnet`; this module holds the torch code and
 is imported only when a model is built, so listing models stays fast.
 """
 
@@ -18,7 +18,7 @@ from braindecode.models.base import EEGModuleMixin
 from torch import nn
 from torch.nn import functional as F
 
-from models.mirepnet import N_TEMPLATE_CHANNELS
+from .mirepnet import N_TEMPLATE_CHANNELS
 
 EMBED_DIM = 256
 FREEZE_OPTIONS = ("none", "embedding", "encoder")

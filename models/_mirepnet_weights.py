@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from benchmark.errors import UserError
-from models._hub import hub_file
+from ._hub import hub_file
 
 __all__ = [
     "HUB_REPO", "HUB_FILENAME", "CheckpointError", "LoadPlan", "MIRepNetWeights",
@@ -242,7 +242,7 @@ def plan_load(state: dict, expected: dict[str, tuple[int, ...]], *, name: str = 
 def _expected_shapes(n_outputs: int) -> dict[str, tuple[int, ...]]:
     import torch
 
-    from models._mirepnet_arch import MIRepNet
+    from ._mirepnet_arch import MIRepNet
 
     with torch.device("meta"):
         model = MIRepNet(n_outputs=n_outputs, n_chans=45, n_times=1000, sfreq=250.0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from models.registry import register_model
+from .registry import register_model
 
 
 class Float64(TransformerMixin, BaseEstimator):

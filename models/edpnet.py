@@ -1,13 +1,13 @@
 """EDPNet (Han et al., arXiv 2407.03177, 2024): braindecode's SST-DPN plus dual-prototype loss.
 
 The network is braindecode's ``SSTDPN`` (the paper's later name); the training loss the
-paper adds, which braindecode does not implement, is in :mod:`models._edpnet_arch`.
+paper adds, which braindecode does not implement, is in :mod:`benchmark.models._edpnet_arch`.
 """
 
 from __future__ import annotations
 
-from models._deep import braindecode_classifier
-from models.registry import register_model
+from ._deep import braindecode_classifier
+from .registry import register_model
 
 __all__ = ["edpnet"]
 
@@ -18,7 +18,7 @@ def edpnet(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=No
            max_epochs: int = 100, batch_size: int = 8, lr: float = 1e-3,
            weight_decay: float = 1e-2, device: str | None = None, **module_kwargs):
     """EDPNet: spatial-spectral fusion, multi-scale variance pooling, dual prototypes."""
-    from models._edpnet_arch import EDPNet
+    from ._edpnet_arch import EDPNet
 
     return braindecode_classifier(EDPNet, n_chans=n_chans, n_outputs=n_outputs, n_times=n_times,
                                   sfreq=sfreq, chs_info=chs_info, max_epochs=max_epochs,

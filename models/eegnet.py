@@ -6,8 +6,8 @@ brain-computer interfaces", J. Neural Eng. 15(5), 056013, 2018.
 
 from __future__ import annotations
 
-from models._deep import braindecode_classifier
-from models.registry import register_model
+from ._deep import braindecode_classifier
+from .registry import register_model
 
 
 @register_model(

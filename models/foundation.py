@@ -1,7 +1,7 @@
 """General EEG foundation models from braindecode, pretrained and from scratch.
 
 Each model has two registry entries: ``NAME`` with the weights braindecode publishes on
-the Hugging Face Hub (checked loading, see :mod:`models._braindecode_hub`; not runnable,
+the Hugging Face Hub (checked loading, see :mod:`benchmark.models._braindecode_hub`; not runnable,
 with the reason, when they cannot be had — never random weights under this name) and
 ``NAME_scratch``, the same network from random weights.
 
@@ -23,8 +23,8 @@ References
 from __future__ import annotations
 
 from benchmark.errors import NotRunnable
-from models._deep import braindecode_classifier
-from models.registry import register_model
+from ._deep import braindecode_classifier
+from .registry import register_model
 
 # name -> (backbone class, Hub repository, native rate, paper, extra tags)
 FOUNDATION: dict[str, tuple] = {
@@ -54,7 +54,7 @@ def _check_signal(name: str, backbone: str, n_chans: int, chs_info) -> None:
 
 def _build(name: str, backbone: str, native_sfreq: float, weights, *, n_chans, n_outputs,
            n_times, sfreq, chs_info, max_epochs, batch_size, lr, weight_decay, optimizer, device):
-    from models._braindecode_hub import ResampledBackbone
+    from ._braindecode_hub import ResampledBackbone
 
     return braindecode_classifier(
         ResampledBackbone, n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq,
@@ -71,7 +71,7 @@ def _make_factories(name: str, backbone: str, repo: str, native_sfreq: float):
                    checkpoint: str = "hub", max_epochs: int = 10, batch_size: int = 8,
                    lr: float = 1e-3, weight_decay: float = 1e-6, optimizer: str = "adam",
                    device: str | None = None):
-        from models._braindecode_hub import BraindecodeHubWeights
+        from ._braindecode_hub import BraindecodeHubWeights
 
         _check_signal(name, backbone, n_chans, chs_info)
         weights = BraindecodeHubWeights.from_source(checkpoint, default_repo=repo, model=name,

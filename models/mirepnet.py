@@ -9,14 +9,14 @@ Imagery Classification", arXiv 2507.20254, 2025.
 * ``mirepnet_scratch``: the same architecture from random weights (the paper's "no
   pretraining" ablation).
 
-The network is in :mod:`models._mirepnet_arch` and checkpoint handling in
-:mod:`models._mirepnet_weights`; both are imported inside the factories, so listing
+The network is in :mod:`benchmark.models._mirepnet_arch` and checkpoint handling in
+:mod:`benchmark.models._mirepnet_weights`; both are imported inside the factories, so listing
 models does not load torch.
 """
 
 from __future__ import annotations
 
-from models.registry import register_model
+from .registry import register_model
 
 N_TEMPLATE_CHANNELS = 45
 HUB_SOURCE = "hf://starself/MIRepNet/MIRepNet.pth"
@@ -26,8 +26,8 @@ FINETUNE_MODES = {"full": "none", "frozen_embedding": "embedding", "linear_probe
 def _mirepnet_classifier(n_chans, n_outputs, n_times, sfreq, chs_info, *, finetune, max_epochs,
                          batch_size, lr, weight_decay, device, init_weights, module_kwargs):
     from benchmark.errors import UserError
-    from models._deep import braindecode_classifier
-    from models._mirepnet_arch import MIRepNet
+    from ._deep import braindecode_classifier
+    from ._mirepnet_arch import MIRepNet
 
     if finetune not in FINETUNE_MODES:
         raise UserError(f"unknown finetune mode {finetune!r}; choose one of "
@@ -73,7 +73,7 @@ def mirepnet(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=
     CheckpointError
         The file is not a usable MIRepNet checkpoint.
     """
-    from models._mirepnet_weights import MIRepNetWeights
+    from ._mirepnet_weights import MIRepNetWeights
 
     weights = MIRepNetWeights.from_source(checkpoint, n_outputs=n_outputs, load_head=load_head)
     return _mirepnet_classifier(n_chans, n_outputs, n_times, sfreq, chs_info, finetune=finetune,

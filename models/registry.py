@@ -8,7 +8,7 @@ to labels.
 
 Examples
 --------
->>> from models import create_model, list_models
+>>> from benchmark.models import create_model, list_models
 >>> list_models("csp*")
 ['csp_lda']
 >>> clf = create_model("csp_lda", n_chans=22, n_outputs=2, n_times=1000, sfreq=250.0)
@@ -138,7 +138,7 @@ def _unknown(name: str, choices: Iterable[str], what: str = "model") -> UserErro
 
 def get_model_entry(name: str) -> ModelEntry:
     """Return the :class:`ModelEntry` of ``name`` or raise a "did you mean" error."""
-    from models import load_builtin_models
+    from . import load_builtin_models
 
     load_builtin_models()
     try:
@@ -168,7 +168,7 @@ def create_model(name: str, **kwargs: Any) -> Any:
 
 def list_models(pattern: str | Iterable[str] = "*", tags: Iterable[str] = ()) -> list[str]:
     """Sorted registry names matching glob ``pattern`` (or any of several) and all ``tags``."""
-    from models import load_builtin_models
+    from . import load_builtin_models
 
     load_builtin_models()
     patterns = [pattern] if isinstance(pattern, str) else list(pattern)

@@ -1,7 +1,7 @@
 """Specialist MI decoders from braindecode, registered under the names of the MIRepNet paper.
 
 Each entry wraps a braindecode model class (an ``EEGModuleMixin``) in the suite's
-scikit-learn classifier (:func:`models._deep.braindecode_classifier`); the training
+scikit-learn classifier (:func:`benchmark.models._deep.braindecode_classifier`); the training
 recipe (optimizer, learning rate, epochs, batch size) is the factory's default and is
 set per pipeline in ``pipelines/<name>.yml``.
 
@@ -16,8 +16,8 @@ References
 
 from __future__ import annotations
 
-from models._deep import braindecode_classifier
-from models.registry import register_model
+from ._deep import braindecode_classifier
+from .registry import register_model
 
 # name -> (braindecode class, paper, tags, optimizer)
 SPECIALISTS = {

@@ -146,7 +146,7 @@ def write_reference_checkpoint(path, seed: int = 0, n_classes: int = 3, with_cha
     """A checkpoint in the layout of the released ``MIRepNet.pth`` (pretraining model)."""
     import torch
 
-    from models._mirepnet_arch import MIRepNetPretrain
+    from benchmark.models._mirepnet_arch import MIRepNetPretrain
 
     torch.manual_seed(seed)
     state = MIRepNetPretrain(n_classes=n_classes).state_dict()
@@ -212,7 +212,7 @@ def write_foundation_weights(folder, name: str, seed: int = 0):
     import mne
     import torch
 
-    from models.foundation import FOUNDATION
+    from benchmark.models.foundation import FOUNDATION
 
     mne.set_log_level("ERROR")
     base, sfreq, n_times, arch = FOUNDATION_TEST_ARCH[name]

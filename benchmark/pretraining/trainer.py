@@ -169,7 +169,7 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print, restart: b
     """
     import torch
 
-    from models._mirepnet_arch import MIRepNetPretrain
+    from benchmark.models._mirepnet_arch import MIRepNetPretrain
 
     out = Path(cfg.out)
     try:

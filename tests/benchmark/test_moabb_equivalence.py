@@ -71,7 +71,7 @@ def test_within_session_moabb_preset_equals_moabb_on_physionet(physionet_mne_dat
     from moabb.evaluations import WithinSessionEvaluation
     from moabb.paradigms import LeftRightImagery
 
-    from models import create_model
+    from benchmark.models import create_model
 
     dataset = PhysionetMI()
     dataset.subject_list = [1]

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from models._adfcnn_arch import ADFCNN
+from benchmark.models._adfcnn_arch import ADFCNN
 
 
 @pytest.mark.parametrize("sfreq,n_times", [(250.0, 1000), (128.0, 512), (250.0, 500)])

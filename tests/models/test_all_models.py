@@ -9,8 +9,8 @@ from sklearn.utils.validation import check_is_fitted
 from benchmark.engine import seed_everything
 from benchmark.errors import NotRunnable
 from benchmark.preprocessing import TEMPLATE_CHANNELS, chs_info
-from models import create_model, get_model_entry, list_models
-from models.foundation import FOUNDATION  # name -> (backbone class, ...)
+from benchmark.models import create_model, get_model_entry, list_models
+from benchmark.models.foundation import FOUNDATION  # name -> (backbone class, ...)
 
 MONTAGES = {3: ("C3", "Cz", "C4"), 22: TEMPLATE_CHANNELS[:22], 45: TEMPLATE_CHANNELS}
 HEAVY = set(list_models(tags=["heavy"]))  # foundation models and large specialists

@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from models import create_model
-from models._edpnet_arch import EDPNet
+from benchmark.models import create_model
+from benchmark.models._edpnet_arch import EDPNet
 
 
 def test_auxiliary_loss_has_both_dpl_terms():

@@ -11,9 +11,9 @@ import torch
 from benchmark.cli import main
 from benchmark.errors import NotRunnable, UserError
 from benchmark.preprocessing import TEMPLATE_CHANNELS, chs_info
-from models import create_model, get_model_entry
-from models._mirepnet_weights import CheckpointError
-from models.foundation import FOUNDATION
+from benchmark.models import create_model, get_model_entry
+from benchmark.models._mirepnet_weights import CheckpointError
+from benchmark.models.foundation import FOUNDATION
 from tests.conftest import write_foundation_weights
 
 SIGNAL = dict(n_chans=45, n_outputs=2, n_times=1000, sfreq=250.0, chs_info=chs_info(TEMPLATE_CHANNELS))

@@ -1,6 +1,6 @@
 import torch
 
-from models._mirepnet_arch import MIRepNet
+from benchmark.models._mirepnet_arch import MIRepNet
 
 
 def test_parameter_count_and_tokens():
@@ -32,7 +32,7 @@ def test_fused_embedding_equals_the_two_convolutions():
 
 
 def test_pretraining_model_has_the_checkpoint_layout():
-    from models._mirepnet_arch import MIRepNetPretrain
+    from benchmark.models._mirepnet_arch import MIRepNetPretrain
 
     state = MIRepNetPretrain().state_dict()
     assert next(iter(state)) == "mask_token" and tuple(state["mask_token"].shape) == (1, 1, 256)
@@ -47,7 +47,7 @@ def test_pretraining_model_has_the_checkpoint_layout():
 
 
 def test_masking_replaces_exactly_the_masked_tokens():
-    from models._mirepnet_arch import MIRepNetPretrain
+    from benchmark.models._mirepnet_arch import MIRepNetPretrain
 
     torch.manual_seed(0)
     model = MIRepNetPretrain().eval()
@@ -63,7 +63,7 @@ def test_masking_replaces_exactly_the_masked_tokens():
 
 
 def test_release_recipe_is_the_default():
-    from models import create_model
+    from benchmark.models import create_model
 
     est = create_model("mirepnet_scratch", n_chans=45, n_outputs=2, n_times=1000, sfreq=250.0)
     assert est.optimizer is torch.optim.Adam
@@ -77,7 +77,7 @@ def test_seeded_fits_are_identical(rng):
     import numpy as np
 
     from benchmark.engine import seed_everything
-    from models import create_model
+    from benchmark.models import create_model
 
     X = rng.normal(size=(12, 45, 200)).astype(np.float32)
     y = np.tile([0, 1], 6)

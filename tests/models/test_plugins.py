@@ -7,7 +7,7 @@ import pandas as pd
 from benchmark.cli import main
 
 PLUGIN = textwrap.dedent('''
-    from models.registry import register_model
+    from benchmark.models.registry import register_model
 
     @register_model(tags=("classical",), paper="a test plug-in")
     def {name}(n_chans=None, n_outputs=None, n_times=None, sfreq=None, chs_info=None):
@@ -32,7 +32,7 @@ def test_plugin_module_runs_through_the_engine(tmp_path, monkeypatch, capsys):
 
 
 def test_entry_point_plugin_is_found(tmp_path, monkeypatch, capsys):
-    import models
+    from benchmark import models
 
     (tmp_path / "ep_plugin_models.py").write_text(PLUGIN.format(name="entry_point_ts_lda"))
     dist = tmp_path / "ep_plugin-1.0.dist-info"

@@ -1,8 +1,8 @@
 import pytest
 
 from benchmark.errors import UserError
-from models import create_model, get_model_entry, list_models, register_model
-from models import registry
+from benchmark.models import create_model, get_model_entry, list_models, register_model
+from benchmark.models import registry
 
 
 def test_builtin_models_and_tags():
@@ -39,7 +39,7 @@ def test_registry_loads_once_for_concurrent_threads():
     import subprocess
     import sys
 
-    code = ("import threading\nfrom models import get_model_entry\nerrors = []\n"
+    code = ("import threading\nfrom benchmark.models import get_model_entry\nerrors = []\n"
             "def ask():\n    try:\n        get_model_entry('csp_lda'); get_model_entry('eegnet')\n"
             "    except Exception as exc:\n        errors.append(repr(exc))\n"
             "threads = [threading.Thread(target=ask) for _ in range(8)]\n"

@@ -11,7 +11,7 @@ from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.engine import RunConfig, run_benchmark
 from benchmark.pipelines import discover_pipelines
 from benchmark.protocols import PaperSplit
-from models import list_models
+from benchmark.models import list_models
 
 HEAVY = set(list_models(tags=["heavy"]))
 PIPELINES = discover_pipelines()
