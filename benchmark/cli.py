@@ -1,4 +1,7 @@
-"""Command line: ``python -m benchmark {run,list,report,verify,download,checkpoint,pretrain,evidence,perf}``."""
+"""Command line: ``python -m benchmark COMMAND``.
+
+Commands: run, list, report, verify, download, checkpoint, pretrain, evidence, perf.
+"""
 
 from __future__ import annotations
 
@@ -158,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="load every subject through MOABB, without the epoch cache")
 
     perf = sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
-    perf.add_argument("what", nargs="?", choices=["preprocessing", "classical", "mirepnet", "jobs", "zoo", "all"],
+    perf.add_argument("what", nargs="?",
+                      choices=["preprocessing", "classical", "mirepnet", "jobs", "zoo", "all"],
                       default="all", help="which figures (default: all)")
     perf.add_argument("--repeats", type=int, default=3, help="timed repetitions (default: 3)")
 
@@ -282,8 +286,17 @@ def _cmd_run(args) -> int:
         print("  (`--retry-failed` runs failed units again)")
     for what, reason in summary.reasons.items():
         print(f"  not runnable: {what}: {reason}")
+    for missing in summary.missing.values():  # one line per dataset, with the fetch command
+        print(f"  not runnable: {missing.line()}")
     _print_verdict(report)
-    return 1 if summary.failed or (summary.not_runnable and summary.done == 0) else 0
+    return _run_status(summary)
+
+
+def _run_status(summary) -> int:
+    """1 if a unit failed, or if units were not runnable and no unit of the grid has a
+    result (run now or stored before); 0 otherwise (what is missing is listed)."""
+    produced = summary.done + summary.stored_ok
+    return 1 if summary.failed or (summary.not_runnable and not produced) else 0
 
 
 def _dry_run(cfg) -> int:
@@ -407,7 +420,8 @@ def _cmd_pretrain(args) -> int:
 
     rule = ScreeningRule(reject_uv=args.screen_reject_uv, max_rejected=args.screen_max_rejected,
                          min_labelled=args.screen_min_labelled,
-                         min_accuracy_margin=None if args.no_screen_decoding else args.screen_margin)
+                         min_accuracy_margin=(None if args.no_screen_decoding
+                                              else args.screen_margin))
     cfg = PretrainConfig(
         datasets=args.datasets, out=args.out, epochs=args.epochs, mask_ratio=args.mask_ratio,
         cls_weight=args.cls_weight, batch_size=args.batch_size, lr=args.lr,
@@ -524,7 +538,7 @@ def _cmd_verify(args) -> int:
 def _cmd_download(args) -> int:
     from benchmark.datasets import configure_moabb, data_home, resolve_datasets
 
-    configure_moabb()
+    configure_moabb(quiet_downloads=False)  # pooch's line per file is the progress here
     failures = 0
     if args.weights:
         from benchmark.models._braindecode_hub import prefetch_repo
@@ -551,7 +565,8 @@ def _cmd_download(args) -> int:
             print(f"{spec.name}: synthetic, nothing to download")
             continue
         dataset = spec.instantiate()
-        subjects = parse_int_list(args.subjects, "subject") if args.subjects else dataset.subject_list
+        subjects = (parse_int_list(args.subjects, "subject") if args.subjects
+                    else dataset.subject_list)
         try:
             dataset.download(subject_list=subjects)
             print(f"{spec.name}: {len(subjects)} subject(s) in {data_home()}")

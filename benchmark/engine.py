@@ -7,6 +7,16 @@ tasks in flight; for each one it first *claims* the unit in the results folder (
 concurrent runs on one folder split the work), then stores the result the moment it
 comes back.  Units are evaluated by :mod:`benchmark.worker`, the same code everywhere,
 so a parallel run gives the same rows as a serial one.
+
+Data that are not here and cannot be downloaded (offline) are summed up per dataset in
+:attr:`RunSummary.missing` (one line each, with the command that fetches them) instead
+of a message per unit.  Once a dataset's download has failed for lack of network, the
+units submitted after it carry that news, and workers load the dataset's other subjects
+with the network refused: subjects on the machine still run, the others are not tried.
+(Units already submitted to a pool when the failure comes back do not carry it; each
+worker process still tries at most once per dataset.)  Their units are stored as not
+runnable *to be rerun*, so the next run (with the data, or network) runs them without
+``--retry-failed``.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from benchmark.results import ResultStore, package_versions
 from benchmark.worker import (
     EvaluationSettings,
     config_digest,
+    OfflineKey,
     Unit,
     UnitResult,
     evaluate_unit,
@@ -38,8 +49,9 @@ from benchmark.worker import (
     seed_everything,
 )
 
-__all__ = ["RunConfig", "RunSummary", "plan_units", "run_benchmark", "seed_everything",
-           "pipeline_preprocessing", "dataset_loading", "wanted", "check_one_configuration"]
+__all__ = ["RunConfig", "RunSummary", "MissingDataset", "plan_units", "run_benchmark",
+           "seed_everything", "pipeline_preprocessing", "dataset_loading", "wanted",
+           "check_one_configuration"]
 
 
 @dataclass
@@ -79,13 +91,71 @@ class RunConfig:
 
 
 @dataclass
+class MissingDataset:
+    """A dataset whose data are (partly) not here and could not be downloaded.
+
+    Attributes
+    ----------
+    dataset : str
+        Its catalogue name.
+    where : str
+        MNE's data folder the recordings were looked for in.
+    cause : str
+        Why the download failed (the first attempt's reason).
+    n_subjects : int
+        Subjects the dataset has.
+    whole : bool
+        Whether each unit needs every subject (cross-subject protocols).
+    subjects : set of int
+        Subjects of the units not run for this reason.
+    tried : bool
+        Whether ``cause`` is an attempt's (rather than a refusal that followed one).
+    """
+
+    dataset: str
+    where: str
+    cause: str
+    n_subjects: int
+    whole: bool = False
+    subjects: set[int] = field(default_factory=set)
+    tried: bool = False
+
+    def fetch_command(self) -> str:
+        """The command that downloads what is missing."""
+        command = f"python -m benchmark download --datasets {self.dataset}"
+        if not self.whole and len(self.subjects) < self.n_subjects:
+            command += f" --subjects {_ranges(self.subjects)}"
+        return command
+
+    def line(self) -> str:
+        """One line: the dataset, what was not run, where it was looked for, why, the fix."""
+        return (f"dataset {self.dataset}: subject(s) {_ranges(self.subjects)} not run: not in "
+                f"the MOABB cache under {self.where} and not downloadable ({self.cause}); "
+                f"run `{self.fetch_command()}` on a machine with network, or point MNE_DATA at "
+                "a folder that holds the data")
+
+
+def _ranges(numbers) -> str:
+    """``1-3,5`` for {1, 2, 3, 5} (as ``--subjects`` takes them)."""
+    out: list[str] = []
+    for n in sorted(numbers):
+        if out and n == int(out[-1].split("-")[-1]) + 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ",".join(out)
+
+
+@dataclass
 class RunSummary:
     done: int = 0
     skipped: int = 0
+    stored_ok: int = 0  # of the skipped units, those stored with a result (by earlier runs)
     busy: int = 0  # units another run on the same folder was running
     failed: list[str] = field(default_factory=list)
     not_runnable: list[str] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)  # not-runnable model/dataset -> why
+    missing: dict[str, MissingDataset] = field(default_factory=dict)  # by dataset: no data
     seconds: float = 0.0
 
 
@@ -178,6 +248,8 @@ def check_one_configuration(units: list[Unit], store: ResultStore, cfg: RunConfi
 
 
 def wanted(status: str | None, retry_failed: bool) -> bool:
+    """Whether a unit of this stored status is to run (``None``: not stored, or stored to
+    be rerun, see :meth:`ResultStore.status`)."""
     return status is None or (retry_failed and status != "ok")
 
 
@@ -196,8 +268,10 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
     summary = RunSummary()
     units = plan_units(cfg)
     check_one_configuration(units, store, cfg)
-    pending = [u for u in units if wanted(store.status(u.uid), cfg.retry_failed)]
+    stored = {u.uid: store.status(u.uid) for u in units}
+    pending = [u for u in units if wanted(stored[u.uid], cfg.retry_failed)]
     summary.skipped = len(units) - len(pending)
+    summary.stored_ok = sum(status == "ok" for status in stored.values())
     if not pending:
         store.export_csv()
         return summary
@@ -213,6 +287,7 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
     versions = package_versions()
     progress.start(len(pending))
     in_flight: dict = {}  # future -> (unit, lock)
+    offline: dict[OfflineKey, str] = {}  # datasets whose download failed for lack of network
     queue = iter(pending)
     alone: list[Unit] = []  # units in flight when a worker process died: rerun one at a time
     clean = False
@@ -228,14 +303,16 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
                     summary.busy += 1
                     progress.unit_done(unit.label, "running in another process")
                     continue
-                if not wanted(store.status(unit.uid), cfg.retry_failed):
+                status = store.status(unit.uid)
+                if not wanted(status, cfg.retry_failed):
                     lock.release()  # stored by another run meanwhile
                     summary.skipped += 1
+                    summary.stored_ok += int(status == "ok")
                     progress.unit_done(unit.label, "stored by another run")
                     continue
                 unit.attempts += 1
                 try:
-                    future = executor.submit(evaluate_unit, settings, unit)
+                    future = executor.submit(evaluate_unit, settings, unit, dict(offline))
                 except BaseException:  # Ctrl-C inside a serial unit
                     lock.release()
                     raise
@@ -252,7 +329,8 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
                             alone.append(unit)  # maybe not the culprit: try it alone
                             continue
                         result = _died(unit)
-                    _record(result, unit, store, summary, progress, settings, versions)
+                    _record(result, unit, store, summary, progress, settings, versions,
+                            offline)
                 finally:
                     lock.release()
             if getattr(executor, "broken", False):  # a worker died: a fresh pool goes on
@@ -302,15 +380,29 @@ def _died(unit: Unit) -> UnitResult:
 
 
 def _record(result: UnitResult, unit: Unit, store: ResultStore, summary: RunSummary,
-            progress: Progress, settings: EvaluationSettings, versions: dict) -> None:
-    """Store a unit's result and report it."""
+            progress: Progress, settings: EvaluationSettings, versions: dict,
+            offline: dict[OfflineKey, str]) -> None:
+    """Store a unit's result and report it (missing data: in ``summary.missing``)."""
     label = unit.label
     if result.status == "error":
         raise UserError(result.message)
     rows = result.rows or [unit_row(settings, versions, unit, status="failed",
                                     error=result.message)]  # the worker died
-    store.write(unit.uid, result.status, rows, result.details)
-    if result.status == "ok":
+    missing = result.missing
+    store.write(unit.uid, result.status, rows, result.details, rerun=missing is not None)
+    if missing is not None:
+        if missing["network"]:
+            offline.setdefault((missing["dataset"], missing["host"], missing["where"]),
+                               missing["refusal"])
+        entry = summary.missing.setdefault(unit.spec.name, MissingDataset(
+            unit.spec.name, missing["where"], missing["cause"], unit.spec.n_subjects,
+            whole=settings.protocol.scope == "dataset"))
+        if missing["tried"] and not entry.tried:  # an attempt's reason, not a refusal's
+            entry.cause, entry.tried = missing["cause"], True
+        entry.subjects.add(unit.subject)
+        summary.not_runnable.append(label)
+        progress.unit_done(label)
+    elif result.status == "ok":
         summary.done += 1
         progress.unit_done(label, result.message)
     elif result.status == "not_runnable":

@@ -3,10 +3,11 @@
 The cost of a unit is its model's median seconds per fold (fitting and scoring) times
 the protocol's folds per unit.  The seconds per fold come from the rows already in the
 output folder for the same dataset and model when there are some (``measured``),
-otherwise from a prior by kind of model (``prior``): what a demo-sized subject (about 100 calibration trials, 22 channels,
-1000 samples) takes on 2 CPU cores with the pipeline files' recipes.  Loading a subject
-that is not in the epoch cache adds :data:`LOAD_SECONDS`.  These are orders of magnitude
-for planning, not promises: real datasets have more trials, GPUs are faster.
+otherwise from a prior by kind of model (``prior``): what a demo-sized subject (about
+100 calibration trials, 22 channels, 1000 samples) takes on 2 CPU cores with the
+pipeline files' recipes.  Loading a subject that is not in the epoch cache adds
+:data:`LOAD_SECONDS`.  These are orders of magnitude for planning, not promises: real
+datasets have more trials, GPUs are faster.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def estimate_cost(units, pending, protocol, rows: pd.DataFrame | None,
         seconds, sources = 0.0, set()
         folds = 0
         for u in mine:
-            n = protocol.n_splits()  # one session (two for cross-session): the catalogue has no counts
+            # one session (two for cross-session): the catalogue has no counts
+            n = protocol.n_splits()
             per = measured.get((u.spec.name, name))
             if per is not None and np.isfinite(per):
                 seconds += n * float(per)

@@ -36,7 +36,8 @@ def _save(fig, stem: Path) -> Path:
 def _per_subject(df: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     ok = df[df["status"] == "ok"].copy()
     ok["accuracy (%)"] = 100 * ok["score"].astype(float)
-    return ok.groupby(["dataset", "model", *extra, "subject"], as_index=False)["accuracy (%)"].mean()
+    return (ok.groupby(["dataset", "model", *extra, "subject"], as_index=False)["accuracy (%)"]
+            .mean())
 
 
 def accuracy_bars(df: pd.DataFrame, chance: pd.Series, stem: Path) -> Path:
@@ -111,7 +112,8 @@ def radar(table: pd.DataFrame, stem: Path) -> Path | None:
     closed = np.concatenate([angles, angles[:1]])
     fig, ax = plt.subplots(figsize=(7, 6), subplot_kw={"projection": "polar"})
     colors = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(grid), 2)))
-    for color, (model, row) in zip(colors, grid.sort_values(datasets[0], ascending=False).iterrows()):
+    for color, (model, row) in zip(colors,
+                                   grid.sort_values(datasets[0], ascending=False).iterrows()):
         values = np.concatenate([row.to_numpy(), row.to_numpy()[:1]])
         ax.plot(closed, values, color=color, linewidth=1.5, label=model)
         ax.fill(closed, values, color=color, alpha=0.05)

@@ -21,7 +21,8 @@ __all__ = ["Section", "write_index"]
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1200px;
      color:#222;padding:0 1em}
-h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+h1{font-size:1.6em}\
+h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1em}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
@@ -81,7 +82,8 @@ def _run_facts(df: pd.DataFrame) -> str:
             except ValueError:
                 pretty.append(v)
         more = f"\n… and {len(values) - 6} more" if len(values) > 6 else ""
-        out.append(f"<h3>{title}</h3><pre>{html.escape(chr(10).join(pretty) + more, quote=False)}</pre>")
+        out.append(f"<h3>{title}</h3><pre>"
+                   f"{html.escape(chr(10).join(pretty) + more, quote=False)}</pre>")
     seeds = ", ".join(str(int(s)) for s in sorted(df["seed"].dropna().unique()))
     counts = df["status"].value_counts().to_dict()
     summary = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()))

@@ -98,7 +98,8 @@ def preprocessing_throughput(n_trials=288, n_chans=22, n_times=1000, repeats=5):
     diff = max(float(np.max(np.abs(out - ref(X, names))))
                for ref in (per_trial_reference, release_style_reference))
     figures = {"max_abs_diff": diff}
-    for key, fn, r in (("vectorised", vectorised, repeats), ("per_trial", per_trial_reference, repeats),
+    for key, fn, r in (("vectorised", vectorised, repeats),
+                       ("per_trial", per_trial_reference, repeats),
                        ("release_style", release_style_reference, 1)):
         figures[key] = n_trials / _best_of(lambda fn=fn: fn(X, names), r)
     # The floor: allocating and writing the output (45 x n_times float32 per trial) alone.

@@ -139,7 +139,8 @@ def _import_class(step: dict, source: str):
 def _unknown_key(key: str, valid: set[str], where: str) -> UserError:
     close = difflib.get_close_matches(key, sorted(valid), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
-    return UserError(f"{where}: unknown key {key!r}; {hint}valid keys are {', '.join(sorted(valid))}")
+    return UserError(f"{where}: unknown key {key!r}; {hint}valid keys are "
+                     f"{', '.join(sorted(valid))}")
 
 
 def _as_tuple(value, what: str, where: str) -> tuple[str, ...]:
@@ -174,7 +175,8 @@ def load_pipeline_file(path: str | os.PathLike) -> PipelineSpec:
             raise UserError(f"{where} lacks the key {required!r}")
     name = str(doc["name"]).strip()
     if not name or any(c in name for c in " /\\,*?"):
-        raise UserError(f"{where}: name {name!r} must be a single word (no spaces, commas or globs)")
+        raise UserError(f"{where}: name {name!r} must be a single word "
+                        "(no spaces, commas or globs)")
     steps = doc["pipeline"]
     if not isinstance(steps, list) or not steps:
         raise UserError(f"{where}: 'pipeline' must be a non-empty list of steps")
@@ -292,7 +294,8 @@ def discover_pipelines(dirs: list[Path] | None = None) -> dict[str, PipelineSpec
     return dict(sorted(specs.items()))
 
 
-def select_pipelines(selection: str | list[str], specs: dict[str, PipelineSpec]) -> list[PipelineSpec]:
+def select_pipelines(selection: str | list[str],
+                     specs: dict[str, PipelineSpec]) -> list[PipelineSpec]:
     """Resolve ``--models``: ``all``, ``default``, names, globs and tags, comma separated."""
     items = selection.split(",") if isinstance(selection, str) else list(selection)
     chosen: list[str] = []

@@ -53,7 +53,8 @@ def main_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _largest_shots(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the paper-style protocols, and of few-shot runs only the largest ``k`` per dataset."""
+    """Rows of the paper-style protocols, and of few-shot runs only the largest ``k`` per
+    dataset."""
     shots = pd.to_numeric(df["shots"], errors="coerce")
     if shots.isna().all():
         return df
@@ -141,12 +142,14 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"cannot write the report to {out} ({exc.strerror}); pass a writable folder")
+        raise UserError(f"cannot write the report to {out} ({exc.strerror}); "
+                        "pass a writable folder")
     for old in out.glob("*"):  # a report is regenerated whole: no stale file survives
         if old.is_file() and old.suffix in {".md", ".tex", ".csv", ".png", ".pdf", ".html",
                                             ".txt"}:
             old.unlink()
-    verdict = _verdict(results_dir, out, cache_dir=cache_dir, use_cache=use_cache) if verify else None
+    verdict = (_verdict(results_dir, out, cache_dir=cache_dir, use_cache=use_cache) if verify
+               else None)
     sections: list[Section] = []
     missing = tables.missing_summary(df) if not df.empty else ["no result rows"]
 
@@ -156,13 +159,14 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
     problems = df[df["status"] != "ok"]
     if not grid.empty:  # every model of the run appears, also those that never ran
         for model in sorted(set(problems["model"]) - set(grid.columns)):
-            grid[model] = STATUS_CELL.get(problems.loc[problems["model"] == model, "status"].iloc[0],
-                                          "—")
+            grid[model] = STATUS_CELL.get(
+                problems.loc[problems["model"] == model, "status"].iloc[0], "—")
     fewshot = pd.to_numeric(df["shots"], errors="coerce").notna().any()
     note = ("Each subject's accuracy is averaged over seeds and folds first; best per dataset "
             "in bold; n/r: not runnable here.")
     if fewshot:
-        note += " Protocols with several k: the largest k per dataset; every k is in learning_curves."
+        note += (" Protocols with several k: the largest k per dataset; every k is in "
+                 "learning_curves.")
     score_title = METRIC_TITLES[metric_of(df)]
     title = f"{score_title}, mean ± std over subjects"
     if grid.empty:
@@ -182,9 +186,11 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
     if not table.empty:
         chance = table.groupby("dataset")["chance"].first()
         stem = figures.accuracy_bars(_largest_shots(df), chance, out / "accuracy")
-        sections.append(Section("Accuracy per dataset", figure=stem, files=_files("accuracy", True)))
+        sections.append(Section("Accuracy per dataset", figure=stem,
+                                files=_files("accuracy", True)))
         stem = figures.radar(table, out / "radar")
-        sections.append(Section("Radar chart", figure=stem, files=_files("radar", True) if stem else (),
+        sections.append(Section("Radar chart", figure=stem,
+                                files=_files("radar", True) if stem else (),
                                 note="" if stem else "A radar chart needs 3 or more datasets "
                                 "with results for the same models; these results have "
                                 f"{table['dataset'].nunique()} dataset(s)."))
@@ -212,14 +218,15 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
     ds = tables.datasets_table(df)
     if not ds.empty:
         title = "Datasets as loaded"
-        note = "From the finished rows: trials sum the evaluated subjects' trials in the protocol's selection."
+        note = ("From the finished rows: trials sum the evaluated subjects' trials in the "
+                "protocol's selection.")
         write_table(ds, out, "datasets", title, note=note)
         sections.append(Section(title, note, ds, files=_files("datasets")))
     sizes = _sizes(df, rebuild_sizes)
     if not sizes.empty:
         title = "Model sizes (parameters)"
-        note = ("Per dataset, of the network as fitted (channels, classes and window set the count); "
-                "paper: the MIRepNet paper's figure; —: not a neural network.")
+        note = ("Per dataset, of the network as fitted (channels, classes and window set "
+                "the count); paper: the MIRepNet paper's figure; —: not a neural network.")
         write_table(sizes, out, "model_sizes", title, note=note)
         sections.append(Section(title, note, sizes, files=_files("model_sizes")))
     ref, ref_note = tables.reference_table(df)
@@ -246,7 +253,8 @@ def _verdict(results_dir: str | Path, out: Path, **cache):
 
 
 def _files(stem: str, figure: bool = False) -> tuple[str, ...]:
-    return (f"{stem}.png", f"{stem}.pdf") if figure else (f"{stem}.md", f"{stem}.tex", f"{stem}.csv")
+    return ((f"{stem}.png", f"{stem}.pdf") if figure
+            else (f"{stem}.md", f"{stem}.tex", f"{stem}.csv"))
 
 
 def _sizes(df: pd.DataFrame, rebuild: bool) -> pd.DataFrame:
@@ -282,7 +290,8 @@ def _write_statistics(df: pd.DataFrame, out: Path, reference: str) -> list:
     table, note = compare_to_reference(df, reference)
     title = f"Paired comparisons over subjects (one-sided tests, alpha = {ALPHA})"
     if table.empty:
-        text = f"# {title}\n\n{note}.\n\nNo dataset has two or more subjects finished by the reference and a model.\n"
+        text = (f"# {title}\n\n{note}.\n\nNo dataset has two or more subjects finished by the "
+                "reference and a model.\n")
         (out / "statistics.md").write_text(text)
         table.to_csv(out / "statistics.csv", index=False)
         sections.append(Section(title, note + ". No dataset has two or more subjects finished by "

@@ -4,7 +4,9 @@ A *unit* is one (dataset, subject, session, model, protocol, seed) evaluation; i
 produces one row per fold.  Each unit is written as ``DIR/units/<id>.json`` through a
 temporary file, ``fsync`` and ``os.replace``, so a crash, Ctrl-C or SIGKILL never leaves
 half a unit, concurrent writers never interleave, and a rerun skips every unit whose file
-exists.  ``DIR/results.csv`` is the tidy export (one row per fold, failures included).
+exists, except those written *to be rerun* (data that were not here and could not be
+downloaded: the next run tries them again).  ``DIR/results.csv`` is the tidy export (one
+row per fold, failures included).
 
 Several runs may share one folder at once: a run *claims* a unit with an exclusive
 ``flock`` on ``DIR/locks/<id>.lock`` before running it (the operating system drops the
@@ -88,20 +90,23 @@ class ResultStore:
             probe.unlink()
         except OSError as exc:
             raise UserError(
-                f"cannot write results to {self.root} ({exc.strerror or exc}); pass a writable --out"
+                f"cannot write results to {self.root} ({exc.strerror or exc}); "
+                "pass a writable --out"
             ) from None
 
     def _path(self, unit_id: str) -> Path:
         return self.root / "units" / f"{unit_id}.json"
 
     def status(self, unit_id: str) -> str | None:
-        """``"ok"``, ``"failed"``, ``"not_runnable"`` or ``None`` if not stored."""
+        """``"ok"``, ``"failed"``, ``"not_runnable"``, or ``None`` if not stored or stored
+        to be rerun (see :meth:`write`)."""
         path = self._path(unit_id)
         if not path.exists():
             return None
         try:
-            return json.loads(path.read_text())["status"]
-        except (OSError, ValueError, KeyError):
+            payload = json.loads(path.read_text())
+            return None if payload.get("rerun") else payload["status"]
+        except (OSError, ValueError, KeyError, AttributeError):
             return None  # unreadable: treat as not done, it will be rewritten
 
     def claim(self, unit_id: str):
@@ -115,8 +120,13 @@ class ResultStore:
             return None
         return lock
 
-    def write(self, unit_id: str, status: str, rows: list[dict[str, Any]], error: str = "") -> None:
+    def write(self, unit_id: str, status: str, rows: list[dict[str, Any]], error: str = "",
+              rerun: bool = False) -> None:
+        """Store a unit's rows; ``rerun``: its rows count until a later run reruns it
+        (:meth:`status` says ``None``), as for data that could not be downloaded."""
         payload = {"unit_id": unit_id, "status": status, "error": error, "rows": rows}
+        if rerun:
+            payload["rerun"] = True
         _atomic_write(self._path(unit_id), json.dumps(payload, default=_jsonable))
 
     def iter_units(self) -> Iterable[dict]:

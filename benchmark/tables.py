@@ -138,7 +138,8 @@ def missing_summary(df: pd.DataFrame) -> list[str]:
         why = f": {part['status'].iloc[0].replace('_', ' ')}, {reason.iloc[0]}" if len(reason) \
             else ": not in these results"
         lines.append(f"{model} has no result on {', '.join(missing)}{why}")
-    partial = df[(df["status"] == "failed") & df.set_index(["dataset", "model"]).index.isin(ok_pairs)]
+    partial = df[(df["status"] == "failed")
+                 & df.set_index(["dataset", "model"]).index.isin(ok_pairs)]
     for (model, error), part in partial.groupby(["model", "error"]):
         shots = pd.to_numeric(part["shots"], errors="coerce").dropna().astype(int).unique()
         at = f" at k = {', '.join(map(str, sorted(shots)))}" if len(shots) else ""
@@ -147,7 +148,8 @@ def missing_summary(df: pd.DataFrame) -> list[str]:
     all_ok = _ok(df)
     if not all_ok.empty:
         expected = all_ok.groupby("dataset")["subject"].nunique()
-        for (dataset, model), n in all_ok.groupby(["dataset", "model"])["subject"].nunique().items():
+        for (dataset, model), n in (all_ok.groupby(["dataset", "model"])["subject"].nunique()
+                                    .items()):
             if n < expected[dataset]:
                 lines.append(f"{model} on {dataset}: {n} of {expected[dataset]} subjects finished")
     return lines

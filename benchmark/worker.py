@@ -8,12 +8,18 @@ executor gives the same rows and one process owns the output folder.
 A process keeps the data of the subject it last worked on (epochs, splits, aligned
 arrays), so consecutive units of one subject (the engine submits them in that order)
 load and align once.
+
+Offline, once a download of a dataset has failed for lack of network (here, or in
+another process: the engine passes what it has learnt with each unit), the dataset's
+other subjects load with the network refused (:mod:`benchmark.datasets.offline`): those
+on this machine load, the others are not tried and come back as missing data.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import socket
 import sys
 import threading
 import time
@@ -25,8 +31,9 @@ from datetime import datetime, timezone
 import numpy as np
 
 from benchmark.datasets.catalogue import DatasetSpec
-from benchmark.datasets.loading import SubjectData, load_subject
-from benchmark.errors import NotRunnable, UserError
+from benchmark.datasets.loading import SubjectData, data_home, load_subject
+from benchmark.datasets.offline import network_refused
+from benchmark.errors import MissingData, NotRunnable, UserError
 from benchmark.pipelines import PipelineSpec
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info, digest
 from benchmark.metrics import get_metric
@@ -34,7 +41,8 @@ from benchmark.protocols import Protocol, SplitIdentity, split_digest, split_ide
 from benchmark.results import package_versions
 
 __all__ = ["Unit", "UnitResult", "Worker", "EvaluationSettings", "seed_everything",
-           "pipeline_preprocessing", "evaluate_unit", "unit_row", "limit_threads", "config_digest"]
+           "pipeline_preprocessing", "evaluate_unit", "unit_row", "limit_threads", "config_digest",
+           "missing_info", "OfflineKey"]
 
 
 def seed_everything(seed: int) -> None:
@@ -86,6 +94,8 @@ class UnitResult:
     ``status`` is ``ok``, ``failed``, ``not_runnable`` (stored) or ``error`` (a user
     mistake such as a wrong checkpoint file: the run stops with ``message``).
     ``scope`` says what a ``not_runnable`` is about (``dataset`` or ``model``).
+    ``missing`` describes data that are not here and could not be downloaded (see
+    :func:`missing_info`), ``None`` otherwise.
     """
 
     uid: str
@@ -94,6 +104,25 @@ class UnitResult:
     details: str = ""
     message: str = ""
     scope: str = "model"
+    missing: dict | None = None
+
+
+# A dataset whose downloads failed for lack of network, with where it was looked for:
+# the failure says nothing about another machine or another MNE data folder.
+OfflineKey = tuple[str, str, str]  # (dataset, host, MNE data folder)
+
+
+def missing_info(exc: MissingData) -> dict:
+    """What the engine needs of a :class:`MissingData`, as plain (picklable) data.
+
+    ``refusal`` is the reason the dataset's later downloads are not tried (when
+    ``network``): the first failure, with its subject.
+    """
+    refusal = (f"the download of subject {exc.subject} failed in this run ({exc.cause})"
+               if exc.tried else exc.cause)
+    return {"dataset": exc.dataset, "subject": exc.subject, "where": exc.where,
+            "host": socket.gethostname(), "cause": exc.cause, "network": exc.network,
+            "tried": exc.tried, "refusal": refusal}
 
 
 @dataclass
@@ -120,6 +149,8 @@ class Worker:
         self._labels: np.ndarray | None = None  # class indices of the current data's trials
         self._folds: dict[SplitIdentity, list] = {}
         self._prepared: dict = {}
+        # (dataset, MNE data folder) -> why its downloads are not tried (no network)
+        self._offline: dict[tuple[str, str], str] = {}
         self._cache = None
         if settings.cache_dir is not None:
             from benchmark.datasets.cache import EpochCache
@@ -136,9 +167,28 @@ class Worker:
 
     def _load_one(self, spec: DatasetSpec, subject: int, loading: PreprocessingConfig
                   ) -> SubjectData:
-        data = (self._cache.load(spec, subject, loading) if self._cache is not None
-                else load_subject(spec, subject, loading))
+        """One subject's trials; with the network refused where the dataset's downloads
+        failed for lack of it (subjects on this machine load, the others fail at once)."""
+        refused = self._offline.get((spec.name, data_home())) if self._offline else None
+        try:
+            with network_refused(refused) if refused else nullcontext():
+                data = (self._cache.load(spec, subject, loading) if self._cache is not None
+                        else load_subject(spec, subject, loading))
+        except MissingData as exc:
+            if exc.network:
+                self._offline.setdefault((spec.name, exc.where), missing_info(exc)["refusal"])
+            raise
         return self.settings.protocol.select(data, spec.session)
+
+    def learn_offline(self, offline: dict[OfflineKey, str] | None) -> None:
+        """Take in the datasets whose downloads failed for lack of network elsewhere in
+        the run, where that was on this host and with this MNE data folder."""
+        if not offline:
+            return
+        host, where = socket.gethostname(), data_home()
+        for (dataset, their_host, their_where), reason in offline.items():
+            if (their_host, their_where) == (host, where):
+                self._offline.setdefault((dataset, where), reason)
 
     def data(self, unit: "Unit") -> SubjectData:
         """The trials the protocol needs for the unit (every subject's for loso).
@@ -174,14 +224,20 @@ class Worker:
         return self._folds[ident]
 
     # -- one unit -------------------------------------------------------------------------
-    def evaluate(self, unit: Unit) -> UnitResult:
-        """Evaluate ``unit``; never raises for a failing model or missing data."""
+    def evaluate(self, unit: Unit, offline: dict[OfflineKey, str] | None = None) -> UnitResult:
+        """Evaluate ``unit``; never raises for a failing model or missing data.
+
+        ``offline`` holds the datasets whose downloads failed for lack of network so far
+        in the run (see :meth:`learn_offline`).
+        """
+        self.learn_offline(offline)
         try:
             data = self.data(unit)
         except NotRunnable as exc:
             return UnitResult(unit.uid, "not_runnable", [self._row(unit, status="not_runnable",
                                                                   error=str(exc))],
-                              str(exc), str(exc), scope="dataset")
+                              str(exc), str(exc), scope="dataset",
+                              missing=missing_info(exc) if isinstance(exc, MissingData) else None)
         except UserError as exc:
             return UnitResult(unit.uid, "error", message=str(exc))
         rows, errors = [], []
@@ -356,17 +412,20 @@ def _set_random_state(model, seed: int) -> None:
 _LOCAL = threading.local()  # one Worker per thread (Dask workers may run several threads)
 
 
-def evaluate_unit(settings: EvaluationSettings, unit: Unit) -> UnitResult:
+def evaluate_unit(settings: EvaluationSettings, unit: Unit,
+                  offline: dict[OfflineKey, str] | None = None) -> UnitResult:
     """Evaluate one unit in this process (the function executors run).
 
     The first call of a run in a thread loads the run's plug-ins and limits the
-    process's BLAS and torch threads to ``settings.threads``.
+    process's BLAS and torch threads to ``settings.threads``.  ``offline``: the
+    datasets whose downloads failed for lack of network so far in the run, by
+    ``(dataset, host, MNE data folder)``, with the reason.
     """
     worker = getattr(_LOCAL, "worker", None)
     if worker is None or worker.settings.token != settings.token:
         _prepare_process(settings)
         worker = _LOCAL.worker = Worker(settings)
-    return worker.evaluate(unit)
+    return worker.evaluate(unit, offline)
 
 
 def quiet_warnings() -> None:

@@ -21,7 +21,6 @@ module adds:
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,7 +134,8 @@ class BraindecodeHubWeights:
         try:
             doc = json.loads(Path(config).read_text())
         except ValueError:
-            raise CheckpointError(f"{config} is not valid JSON; download the weights again") from None
+            raise CheckpointError(f"{config} is not valid JSON; "
+                                  "download the weights again") from None
         arch = {k: v for k, v in doc.items() if k not in SIGNAL_KEYS}
         return cls(source, str(Path(weights).parent), config, weights, _sha256(weights), arch,
                    doc.get("n_outputs"))

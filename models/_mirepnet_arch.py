@@ -32,7 +32,8 @@ class PatchEmbedding(nn.Module):
     them), so training keeps the release's parameters and checkpoint layout.
     """
 
-    def __init__(self, n_chans: int = N_TEMPLATE_CHANNELS, drop_prob: float = 0.5, fused: bool = True):
+    def __init__(self, n_chans: int = N_TEMPLATE_CHANNELS, drop_prob: float = 0.5,
+                 fused: bool = True):
         super().__init__()
         self.fused = fused
         self.conv1 = nn.Conv2d(1, 64, (1, 25))
@@ -81,7 +82,8 @@ class MultiHeadAttention(nn.Module):
         return x.view(b, n, self.num_heads, e // self.num_heads).transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = self._heads(self.queries(x)), self._heads(self.keys(x)), self._heads(self.values(x))
+        q, k, v = (self._heads(self.queries(x)), self._heads(self.keys(x)),
+                   self._heads(self.values(x)))
         att = self.att_drop(torch.softmax(q @ k.transpose(-2, -1) / self.scale, dim=-1))
         out = (att @ v).transpose(1, 2).flatten(2)
         return self.projection(out)
@@ -99,7 +101,8 @@ class ResidualAdd(nn.Module):
 def transformer_block(emb_size: int = EMBED_DIM, drop_prob: float = 0.5) -> nn.Sequential:
     """Pre-norm block; indices match the checkpoint (``.0.fn.1.queries``, ``.1.fn.1.3``)."""
     return nn.Sequential(
-        ResidualAdd(nn.Sequential(nn.LayerNorm(emb_size), MultiHeadAttention(emb_size, 8, drop_prob),
+        ResidualAdd(nn.Sequential(nn.LayerNorm(emb_size),
+                                  MultiHeadAttention(emb_size, 8, drop_prob),
                                   nn.Dropout(drop_prob))),
         ResidualAdd(nn.Sequential(
             nn.LayerNorm(emb_size),
@@ -145,7 +148,8 @@ class MIRepNet(EEGModuleMixin, nn.Module):
         if self.n_times < 100:
             raise ValueError(f"MIRepNet needs n_times >= 100, got {self.n_times}")
         self.embedding = PatchEmbedding(self.n_chans, drop_prob, fused_embedding)
-        self.transformer = nn.Sequential(*[transformer_block(EMBED_DIM, drop_prob) for _ in range(depth)])
+        self.transformer = nn.Sequential(
+            *[transformer_block(EMBED_DIM, drop_prob) for _ in range(depth)])
         self.clshead = nn.Linear(EMBED_DIM, self.n_outputs)
         if freeze not in FREEZE_OPTIONS:
             raise ValueError(f"freeze must be one of {FREEZE_OPTIONS}, got {freeze!r}")
@@ -177,7 +181,8 @@ class _Decoder(nn.Module):
 
     def __init__(self, depth: int, drop_prob: float):
         super().__init__()
-        self.transformer = nn.Sequential(*[transformer_block(EMBED_DIM, drop_prob) for _ in range(depth)])
+        self.transformer = nn.Sequential(
+            *[transformer_block(EMBED_DIM, drop_prob) for _ in range(depth)])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.transformer(x)
@@ -214,15 +219,16 @@ class MIRepNetPretrain(nn.Module):
         self.mask_token = nn.Parameter(torch.zeros(1, 1, EMBED_DIM))
         nn.init.normal_(self.mask_token, std=0.02)
         self.embedding = PatchEmbedding(n_chans, drop_prob, fused_embedding)
-        self.transformer = nn.Sequential(*[transformer_block(EMBED_DIM, drop_prob) for _ in range(depth)])
+        self.transformer = nn.Sequential(
+            *[transformer_block(EMBED_DIM, drop_prob) for _ in range(depth)])
         self.clshead = nn.Linear(EMBED_DIM, n_classes)
         self.decoder = _Decoder(decoder_depth, drop_prob)
 
     n_tokens = staticmethod(MIRepNet.n_tokens)
 
     @staticmethod
-    def random_mask(batch: int, n_tokens: int, ratio: float, generator: torch.Generator | None = None,
-                    device=None) -> torch.Tensor:
+    def random_mask(batch: int, n_tokens: int, ratio: float,
+                    generator: torch.Generator | None = None, device=None) -> torch.Tensor:
         """Boolean ``(batch, n_tokens)``: exactly ``int(ratio * n_tokens)`` True per row."""
         n_masked = int(ratio * n_tokens)
         noise = torch.rand(batch, n_tokens, generator=generator)

@@ -282,7 +282,8 @@ class MIRepNetWeights:
         result = module.load_state_dict({k: state[k] for k in plan.loaded}, strict=False)
         left = [k for k in result.missing_keys if k not in plan.new and not k.endswith(_OPTIONAL)]
         if left or result.unexpected_keys:  # pragma: no cover - plan_load guarantees this
-            raise CheckpointError(f"internal error: keys {left or result.unexpected_keys} not mapped")
+            raise CheckpointError(f"internal error: keys {left or result.unexpected_keys} "
+                                  "not mapped")
         return plan
 
     def describe(self) -> dict:

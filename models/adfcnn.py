@@ -1,4 +1,5 @@
-"""ADFCNN (Tao et al., IEEE TNSRE 2023), which braindecode lacks; network in :mod:`benchmark.models._adfcnn_arch`."""
+"""ADFCNN (Tao et al., IEEE TNSRE 2023), which braindecode lacks; network in
+:mod:`benchmark.models._adfcnn_arch`."""
 
 from __future__ import annotations
 

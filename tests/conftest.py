@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("BENCHMARK_SHARED_DATA", ROOT.parent / "shared" / "data"))
-PHYSIONET_S001 = SHARED_DATA / "mne_data" / "MNE-eegbci-data" / "files" / "eegmmidb" / "1.0.0" / "S001"
+PHYSIONET_S001 = (SHARED_DATA / "mne_data" / "MNE-eegbci-data" / "files" / "eegmmidb" / "1.0.0"
+                  / "S001")
 
 
 # -- markers (setup.cfg): slow, integration, browser, realdata ----------------------------
@@ -47,8 +48,8 @@ def _isolated_mne(tmp_path_factory):
     """Keep MNE's config and data cache inside a temporary folder for the whole session."""
     home = tmp_path_factory.mktemp("home")
     data = tmp_path_factory.mktemp("mne_data")
-    saved = {k: os.environ.get(k) for k in ("_MNE_FAKE_HOME_DIR", "MNE_DATA", "MOABB_DOWNLOAD_PROVIDER",
-                                            "BENCHMARK_CACHE")}
+    saved = {k: os.environ.get(k) for k in ("_MNE_FAKE_HOME_DIR", "MNE_DATA",
+                                            "MOABB_DOWNLOAD_PROVIDER", "BENCHMARK_CACHE")}
     os.environ["_MNE_FAKE_HOME_DIR"] = str(home)
     os.environ["BENCHMARK_CACHE"] = str(tmp_path_factory.mktemp("epoch_cache"))
     os.environ["MNE_DATA"] = str(data)
@@ -142,7 +143,8 @@ def tiny_spec():
     )
 
 
-def write_reference_checkpoint(path, seed: int = 0, n_classes: int = 3, with_chan_embed: bool = True):
+def write_reference_checkpoint(path, seed: int = 0, n_classes: int = 3,
+                               with_chan_embed: bool = True):
     """A checkpoint in the layout of the released ``MIRepNet.pth`` (pretraining model)."""
     import torch
 

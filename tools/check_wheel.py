@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"pipeline {name}: digest {wheel['digests'].get(name)} (wheel) != "
                             f"{editable['digests'].get(name)} (editable)")
     if wheel["models"] != editable["models"]:
-        problems.append("`list models --details` differs between the wheel and the editable install")
+        problems.append("`list models --details` differs between the wheel and the "
+                        "editable install")
     a, b = wheel["rows"], editable["rows"]
     if list(a.columns) != list(b.columns) or len(a) != len(b):
         problems.append(f"results.csv: {len(a)} rows {list(a.columns)} (wheel) != "
@@ -108,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = a[a["status"] == "ok"]
     print(f"check_wheel: OK: the wheel ({wheel['where'][0]}) and the editable install agree on "
           f"{len(wheel['digests'])} pipelines ({len(recipes)} recipe files), `list models`, and "
-          f"{len(a)} rows ({len(ok)} ok; every column but {', '.join(VOLATILE)}), run from a folder "
-          "with its own models/ and pipelines/")
+          f"{len(a)} rows ({len(ok)} ok; every column but {', '.join(VOLATILE)}), run from "
+          "a folder with its own models/ and pipelines/")
     return 0 if len(ok) == len(a) and len(a) > 0 else 1
 
 

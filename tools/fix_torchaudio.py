@@ -25,7 +25,8 @@ from pathlib import Path
 
 
 def _import_error() -> str | None:
-    proc = subprocess.run([sys.executable, "-c", "import torchaudio"], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", "import torchaudio"], capture_output=True,
+                          text=True)
     return None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["?"])[-1]
 
 
@@ -41,7 +42,8 @@ def main() -> int:
     import torch
 
     if torch.version.cuda is not None or "Could not load this library" not in error:
-        print(f"fix_torchaudio: torchaudio fails to import for another reason: {error}", file=sys.stderr)
+        print(f"fix_torchaudio: torchaudio fails to import for another reason: {error}",
+              file=sys.stderr)
         return 1
     lib = Path(spec.origin).parent / "lib"
     removed = sorted(p.name for p in lib.glob("*.so"))

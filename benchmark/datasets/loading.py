@@ -18,7 +18,8 @@ import numpy as np
 
 from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.datasets.integrity import check_epochs, check_recording_file, recording_files_opened
-from benchmark.errors import NotRunnable, UserError
+from benchmark.datasets.offline import is_network_failure, network_cause, refusal
+from benchmark.errors import MissingData, NotRunnable, UserError
 from benchmark.preprocessing.config import PreprocessingConfig
 
 __all__ = ["SubjectData", "load_subject", "data_home", "configure_moabb"]
@@ -79,19 +80,29 @@ def data_home() -> str:
     """Where MNE/MOABB keep their download cache."""
     import mne
 
-    return os.environ.get("MNE_DATA") or mne.get_config("MNE_DATA") or os.path.expanduser("~/mne_data")
+    return (os.environ.get("MNE_DATA") or mne.get_config("MNE_DATA")
+            or os.path.expanduser("~/mne_data"))
 
 
-def configure_moabb() -> None:
+def configure_moabb(quiet_downloads: bool = True) -> None:
     """Quiet MOABB/MNE logs and make offline failures fast.
 
     Unless the user chose a provider, MOABB is asked for the upstream hosts, which
     fails in seconds offline instead of probing a mirror for about 40 s.
+
+    Parameters
+    ----------
+    quiet_downloads : bool
+        Hide pooch's "Downloading data from ..." line per file (a run reports missing
+        data once per dataset; ``download`` keeps the lines as its progress).
     """
     os.environ.setdefault("MOABB_DOWNLOAD_PROVIDER", "upstream")
     for name in ("moabb", "mne"):
         logging.getLogger(name).setLevel(logging.ERROR)
     import mne
+    import pooch
+
+    pooch.get_logger().setLevel(logging.WARNING if quiet_downloads else logging.INFO)
 
     mne.set_log_level("ERROR")
     warnings.filterwarnings("ignore", module="moabb")
@@ -107,13 +118,29 @@ def _short_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
 
 
-def _missing_data(spec: DatasetSpec, subject: int, exc: BaseException) -> NotRunnable:
-    return NotRunnable(
-        f"dataset {spec.name} subject {subject} is not in the MOABB cache under {data_home()} "
-        f"and could not be downloaded ({_short_reason(exc)}); on a machine with "
-        f"network run `python -m benchmark download --datasets {spec.name}`, or point MNE_DATA "
-        "at a folder that holds it"
-    )
+def _missing_data(spec: DatasetSpec, subject: int, exc: BaseException) -> MissingData:
+    """The one-line error of a subject that is neither cached nor downloadable.
+
+    ``exc`` is what the download raised: a network failure, or a refusal of
+    :func:`~benchmark.datasets.offline.network_refused` after an earlier one (then no
+    download was tried), or another failure (an HTTP error, a file that is not there).
+    """
+    where = data_home()
+    fix = (f"on a machine with network run `python -m benchmark download --datasets "
+           f"{spec.name}`, or point MNE_DATA at a folder that holds it")
+    refused = refusal(exc)
+    if refused is not None:
+        return MissingData(
+            f"dataset {spec.name} subject {subject} is not in the MOABB cache under {where} "
+            f"and was not downloaded: {refused.reason}; {fix}",
+            dataset=spec.name, subject=subject, where=where, cause=refused.reason,
+            network=True, tried=False)
+    network = is_network_failure(exc)
+    cause = network_cause(exc) if network else _short_reason(exc)
+    return MissingData(
+        f"dataset {spec.name} subject {subject} is not in the MOABB cache under {where} and "
+        f"could not be downloaded ({cause}); {fix}",
+        dataset=spec.name, subject=subject, where=where, cause=cause, network=network)
 
 
 def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
@@ -136,8 +163,10 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
     ------
     UserError
         Unknown subject.
+    MissingData
+        Data neither cached nor downloadable (a :class:`NotRunnable`).
     NotRunnable
-        Data neither cached nor downloadable.
+        Data that cannot be read or used (damaged files, NaN samples, flat channels).
     """
     from moabb.paradigms import MotorImagery
 
@@ -145,8 +174,8 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
     dataset = spec.instantiate()
     if subject not in dataset.subject_list:
         raise UserError(
-            f"dataset {spec.name} has subjects {dataset.subject_list[0]}..{dataset.subject_list[-1]}"
-            f", not {subject}; fix --subjects"
+            f"dataset {spec.name} has subjects {dataset.subject_list[0]}.."
+            f"{dataset.subject_list[-1]}, not {subject}; fix --subjects"
         )
     if classes is None:
         classes = spec.classes
@@ -166,7 +195,7 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
             epochs, y, meta = paradigm.get_data(dataset, subjects=[subject], return_epochs=True)
     except (OSError, ValueError, KeyError, RuntimeError, IndexError, EOFError) as exc:
         if isinstance(exc, (FileNotFoundError, ConnectionError, TimeoutError)) \
-                or _looks_like_download(exc):
+                or _looks_like_download(exc) or is_network_failure(exc):
             raise _missing_data(spec, subject, exc) from exc
         raise _unreadable_data(spec, subject, exc) from exc
     for path in sorted(opened):

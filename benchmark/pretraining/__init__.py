@@ -1,4 +1,5 @@
-"""Hybrid pretraining of MIRepNet: pool, screening, training loop (``python -m benchmark pretrain``)."""
+"""Hybrid pretraining of MIRepNet: pool, screening, training loop
+(``python -m benchmark pretrain``)."""
 
 from benchmark.pretraining.pool import POOL_CLASSES, PRETRAIN_CLASSES, Pool, build_pool
 from benchmark.pretraining.screening import ScreeningRule, screen_subject

@@ -146,7 +146,8 @@ class Pool:
                 f"{int((self.y < 0).sum()):,} for reconstruction only)")
 
 
-def build_pool(specs: list[DatasetSpec], root: str | os.PathLike, preprocessing: PreprocessingConfig,
+def build_pool(specs: list[DatasetSpec], root: str | os.PathLike,
+               preprocessing: PreprocessingConfig,
                rule: ScreeningRule, subjects: list[int] | None = None,
                max_subjects: int | None = None, skip_missing: bool = False, seed: int = 0,
                classes: str = "mi3", log: Callable[[str], None] = print) -> Pool:
@@ -228,8 +229,8 @@ def _prepare_subject(spec: DatasetSpec, subject: int, pre: PreprocessingConfig,
         result = ScreeningResult(False, f"none of the classes {', '.join(PRETRAIN_CLASSES)}",
                                  0, 0, 0)
         return {"dataset": spec.name, "subject": int(subject), **result.to_dict(),
-                "n_chans": spec.n_chans, "sfreq": float(pre.sfreq or spec.sfreq), "pool_classes": classes,
-                "classes": ""}
+                "n_chans": spec.n_chans, "sfreq": float(pre.sfreq or spec.sfreq),
+                "pool_classes": classes, "classes": ""}
     # Only the pool's classes are loaded: screening and the EA reference see its trials only.
     data = load_subject(spec, subject, pre, classes=loaded)
     head_classes = spec.pretrain_classes or tuple(c for c in spec.classes if c in PRETRAIN_CLASSES)

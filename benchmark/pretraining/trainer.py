@@ -91,7 +91,8 @@ class PretrainConfig:
         if self.preprocessing.n_times < 100:
             raise UserError("MIRepNet needs windows of at least 100 samples; lengthen the window")
         if self.preprocessing.template == "none":
-            raise UserError("pretraining needs the 45-channel template; use --template idw or spline")
+            raise UserError("pretraining needs the 45-channel template; "
+                            "use --template idw or spline")
 
     def identity(self) -> dict:
         """What makes two runs the same run (resuming requires equality)."""
@@ -108,7 +109,6 @@ def hybrid_loss(logits, reconstruction, tokens, mask, y, cls_weight: float):
     ``y`` holds -1 for trials outside the head's classes.  Either part is 0 when it has
     nothing to score (no masked token, no labelled trial in the batch).
     """
-    import torch
     from torch.nn import functional as F
 
     target = F.layer_norm(tokens.detach(), tokens.shape[-1:])
@@ -158,7 +158,8 @@ def _write_tables(out: Path, pool: Pool, history: list[dict]) -> None:
         pd.DataFrame(history).to_csv(out / "history.csv", index=False)
 
 
-def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print, restart: bool = False) -> Path:
+def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print,
+             restart: bool = False) -> Path:
     """Run (or resume) hybrid pretraining; return the path of the checkpoint.
 
     Raises
@@ -261,7 +262,8 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print, restart: b
         # The checkpoint first, then the state that says the epoch is done.
         _atomic_torch_save({k: v.detach().cpu() for k, v in model.state_dict().items()}, ckpt_path)
         _atomic_torch_save({"epoch": epoch + 1, "digest": run_digest, "model": model.state_dict(),
-                            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                            "optimizer": optimizer.state_dict(),
+                            "scheduler": scheduler.state_dict(),
                             "history": history}, state_path)
         _write_tables(out, pool, history)
         log(f"epoch {epoch + 1}/{cfg.epochs}: loss {row['loss']:.4f} (reconstruction "

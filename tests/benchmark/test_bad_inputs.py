@@ -160,7 +160,8 @@ def test_truncated_dataset_file_in_the_moabb_cache(physionet_mne_data, tmp_path)
     truncate_copy(physionet_mne_data, "S001R04.edf", 50_000)
     summary, messages, df = _run_on(get_dataset_spec("PhysionetMI"), tmp_path, subjects=[1])
     assert len(summary.not_runnable) == 1 and len(messages) == 1
-    assert "S001R04.edf is truncated" in messages[0] and "download --datasets PhysionetMI" in messages[0]
+    assert "S001R04.edf is truncated" in messages[0]
+    assert "download --datasets PhysionetMI" in messages[0]
 
 
 @pytest.mark.realdata

@@ -66,18 +66,22 @@ def test_fewshot_run_and_learning_curves(tmp_path, capsys):
     assert set(df["protocol"]) == {"fewshot"} and sorted(df["shots"].unique()) == [1, 5, 10]
     ok = df[df["status"] == "ok"]
     # every model sees the same trials: same calibration/test sizes per (subject, k)
-    sizes = ok.groupby(["subject", "shots", "model"])[["n_train", "n_test"]].first().unstack("model")
-    assert (sizes["n_train"]["mdm"] == sizes["n_train"]["mdm"].index.get_level_values(1) * 2).all()
+    sizes = (ok.groupby(["subject", "shots", "model"])[["n_train", "n_test"]].first()
+             .unstack("model"))
+    mdm_train = sizes["n_train"]["mdm"]
+    assert (mdm_train == mdm_train.index.get_level_values(1) * 2).all()
     # CSP cannot fit one trial per class: that fold fails, the others of the unit are kept
     csp = df[df["model"] == "csp_lda"].set_index(["subject", "shots"])["status"]
-    assert (csp.xs(1, level="shots") == "failed").all() and (csp.xs(10, level="shots") == "ok").all()
+    assert (csp.xs(1, level="shots") == "failed").all()
+    assert (csp.xs(10, level="shots") == "ok").all()
     assert main(["report", str(out)]) == 0
     report = out / "report"
     assert (report / "learning_curves.png").stat().st_size > 10_000
     text = (report / "learning_curves.md").read_text()
     assert "SynBNCI2014004, k=1" in text and "SynBNCI2014004, k=10" in text
     assert "largest k per dataset" in (report / "main_table.md").read_text()
-    stats = (report / "statistics.md").read_text()  # mirepnet absent: the best model is the reference
+    # mirepnet absent: the best model is the reference
+    stats = (report / "statistics.md").read_text()
     assert "because mirepnet has no finished units" in stats and "Average rank" in stats
     assert main(argv[:1] + ["--shots", "2"] + argv[5:]) == 2
     assert "--shots applies to the fewshot and loso protocols" in capsys.readouterr().err
@@ -122,9 +126,10 @@ def test_progress_modes(tmp_path, capsys, mode):
             "--out", str(tmp_path), "--progress", mode]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    lines = [l for l in captured.out.splitlines() if l.startswith("[")]
+    lines = [line for line in captured.out.splitlines() if line.startswith("[")]
     if mode == "lines":
-        assert len(lines) == 2 and lines[1].startswith("[2/2] SynBNCI2014004 s1 seed0 ts_lr: accuracy")
+        assert len(lines) == 2
+        assert lines[1].startswith("[2/2] SynBNCI2014004 s1 seed0 ts_lr: accuracy")
     else:
         assert not lines
     if mode == "bar":

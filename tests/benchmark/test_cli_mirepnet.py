@@ -14,7 +14,8 @@ def test_mirepnet_without_weights_is_reported_not_runnable(tmp_path, capsys, hub
     assert main(RUN + ["--models", "mirepnet", "--out", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "0 unit(s) run" in out and "1 not runnable" in out
-    assert "not runnable: mirepnet: MIRepNet weights unavailable" in out and "--checkpoint PATH" in out
+    assert ("not runnable: mirepnet: MIRepNet weights unavailable" in out
+            and "--checkpoint PATH" in out)
     df = pd.read_csv(tmp_path / "results.csv")
     assert df["status"].tolist() == ["not_runnable"] and df["score"].isna().all()
 
@@ -29,7 +30,8 @@ def test_mirepnet_with_a_checkpoint_runs_and_records_it(tmp_path, capsys, monkey
         "pipeline:\n  - from: models\n    name: mirepnet\n    parameters: {max_epochs: 1}\n")
     monkeypatch.setenv("BENCHMARK_PIPELINES", str(quick))
     out = tmp_path / "res"
-    argv = RUN + ["--models", "mirepnet_quick", "--checkpoint", mirepnet_checkpoint, "--out", str(out)]
+    argv = RUN + ["--models", "mirepnet_quick", "--checkpoint", mirepnet_checkpoint,
+                  "--out", str(out)]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "mirepnet_quick: weights" in text and "1 unit(s) run" in text
@@ -38,7 +40,8 @@ def test_mirepnet_with_a_checkpoint_runs_and_records_it(tmp_path, capsys, monkey
     info = json.loads(row["model_info"])
     assert info["loaded"] == 107 and len(info["sha256"]) == 64 and info["new"] == ["clshead.weight",
                                                                                      "clshead.bias"]
-    assert json.loads(row["pipeline"])["steps"][0]["parameters"]["checkpoint"] == mirepnet_checkpoint
+    assert (json.loads(row["pipeline"])["steps"][0]["parameters"]["checkpoint"]
+            == mirepnet_checkpoint)
 
 
 def test_wrong_checkpoint_stops_the_run_with_one_line(tmp_path, capsys):
@@ -46,7 +49,8 @@ def test_wrong_checkpoint_stops_the_run_with_one_line(tmp_path, capsys):
     import torch
 
     torch.save({"conv_temporal.weight": torch.zeros(8, 1, 64)}, bad)
-    assert main(RUN + ["--models", "mirepnet", "--checkpoint", str(bad), "--out", str(tmp_path)]) == 2
+    assert main(RUN + ["--models", "mirepnet", "--checkpoint", str(bad),
+                       "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: eegnet.pth is not a MIRepNet checkpoint") and "\n" not in err
 

@@ -23,11 +23,12 @@ def test_rows_are_tidy_complete_and_above_chance(tiny_spec, tmp_path):
     assert len(df) == 8
     assert not df.duplicated(["dataset", "subject", "session", "model", "protocol", "shots",
                               "seed", "fold"]).any()
-    assert set(df["status"]) == {"ok"} and (df["n_train"] == 18).all() and (df["n_test"] == 42).all()
+    assert set(df["status"]) == {"ok"}
+    assert (df["n_train"] == 18).all() and (df["n_test"] == 42).all()
     assert df["score"].mean() > 0.6
     pre = json.loads(df["preprocessing"].iloc[0])
-    assert pre == {"fmin": 8.0, "fmax": 30.0, "sfreq": 250.0, "window_s": 4.0, "tmin": 0.0, "preset": "paper", "alignment": "ea",
-                   "template": "none"}
+    assert pre == {"fmin": 8.0, "fmax": 30.0, "sfreq": 250.0, "window_s": 4.0, "tmin": 0.0,
+                   "preset": "paper", "alignment": "ea", "template": "none"}
     versions = json.loads(df["versions"].iloc[0])
     assert versions["moabb"] != "absent" and versions["numpy"] != "absent"
 
@@ -106,16 +107,19 @@ def test_failing_model_is_recorded_and_the_run_goes_on(tiny_spec, tmp_path):
     assert len(run_benchmark(cfg, log=lambda m: None).failed) == 2
 
 
-def test_missing_dataset_marks_units_not_runnable(tmp_path, monkeypatch):
+def test_missing_dataset_marks_units_not_runnable(tmp_path, monkeypatch, no_network):
     from benchmark.datasets import get_dataset_spec
 
+    (tmp_path / "empty").mkdir()
     monkeypatch.setenv("MNE_DATA", str(tmp_path / "empty"))
     cfg = _cfg(get_dataset_spec("BNCI2014004"), tmp_path / "out", models="csp_lda", seeds=(0,),
                subjects=[1, 2])
     messages = []
     summary = run_benchmark(cfg, log=messages.append)
     assert summary.done == 0 and len(summary.not_runnable) == 2
-    assert len(messages) == 1 and "download --datasets BNCI2014004" in messages[0]
+    assert messages == []  # no line per unit: one per dataset in the summary
+    line = summary.missing["BNCI2014004"].line()
+    assert "download --datasets BNCI2014004 --subjects 1-2`" in line and "\n" not in line
     df = read_results(tmp_path / "out")
     assert set(df["status"]) == {"not_runnable"}
 
@@ -130,7 +134,8 @@ def test_physionet_subject1_through_the_engine(physionet_mne_data, tmp_path):
     summary = run_benchmark(cfg, log=lambda m: None)
     assert summary.done == 2 and not summary.failed
     df = read_results(tmp_path)
-    assert (df["n_train"] == 13).all() and (df["n_test"] == 32).all() and (df["n_chans"] == 64).all()
+    assert (df["n_train"] == 13).all() and (df["n_test"] == 32).all()
+    assert (df["n_chans"] == 64).all()
     assert df["score"].between(0, 1).all()
 
 
@@ -217,7 +222,8 @@ def test_loso_gives_every_target_its_own_split(tiny_spec, tmp_path, shots):
             assert set(ids[fold.test]) <= {i for i in ids if i.startswith(f"{target}/")}
             row = mine[mine["fold"] == fold.fold]
             assert (row["split"] == split_digest(fold, ids)).all()
-            assert (row["n_test"] == len(fold.test)).all() and (row["n_train"] == len(fold.train)).all()
+            assert (row["n_test"] == len(fold.test)).all()
+            assert (row["n_train"] == len(fold.train)).all()
     first = df[df["fold"] == 0].groupby("subject")["split"].first()
     assert first.nunique() == 4
 

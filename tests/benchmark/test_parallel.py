@@ -21,7 +21,8 @@ VOLATILE = ["fit_time", "predict_time", "finished_at"]
 def _cfg(spec, out, **kw):
     pipes = select_pipelines("csp_lda,ts_lr,mdm", discover_pipelines())
     pipes.append(discover_pipelines()["eegnet"].with_parameters(max_epochs=2))
-    return RunConfig(pipelines=pipes, datasets=[spec], protocol=get_protocol("fewshot", shots=(2, 5)),
+    return RunConfig(pipelines=pipes, datasets=[spec],
+                     protocol=get_protocol("fewshot", shots=(2, 5)),
                      seeds=[0, 1], out=str(out), **kw)
 
 
@@ -40,7 +41,8 @@ def test_jobs_and_a_dask_cluster_give_the_serial_rows(tiny_spec, tmp_path):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
         cluster.wait_for_workers(2)  # both up first: the run sizes its tasks in flight by them
-        dask = run_benchmark(_cfg(tiny_spec, tmp_path / "dask", scheduler=cluster.scheduler_address),
+        dask = run_benchmark(_cfg(tiny_spec, tmp_path / "dask",
+                                  scheduler=cluster.scheduler_address),
                              log=lambda m: None)
     assert dask.done == 16 and not dask.failed
     reference = _table(tmp_path / "serial")

@@ -34,7 +34,8 @@ def test_select_by_name_glob_tag_all_default():
 
 
 def test_typos_get_one_line_did_you_mean(tmp_path):
-    bad_key = _write(tmp_path, "name: x\npipeline:\n  - from: models\n    name: csp_lda\n    paramters: {}\n")
+    bad_key = _write(tmp_path, "name: x\npipeline:\n  - from: models\n    name: csp_lda\n"
+                     "    paramters: {}\n")
     with pytest.raises(UserError, match="unknown key 'paramters'; did you mean 'parameters'"):
         load_pipeline_file(bad_key)
     bad_model = _write(tmp_path, "name: x\npipeline:\n  - from: models\n    name: cspp_lda\n")
@@ -43,11 +44,13 @@ def test_typos_get_one_line_did_you_mean(tmp_path):
     bad_yaml = _write(tmp_path, "name: x\npipeline: [\n")
     with pytest.raises(UserError, match="not valid YAML at line"):
         load_pipeline_file(bad_yaml)
-    bad_class = _write(tmp_path, "name: x\npipeline:\n  - from: pyriemann.classification\n    name: MDMM\n")
+    bad_class = _write(tmp_path, "name: x\npipeline:\n  - from: pyriemann.classification\n"
+                       "    name: MDMM\n")
     spec = load_pipeline_file(bad_class)
     with pytest.raises(UserError, match="did you mean 'MDM'"):
         spec.build(n_chans=3, n_outputs=2, n_times=10, sfreq=1.0)
-    bad_pre = _write(tmp_path, "name: x\npreprocessing: {templat: idw}\npipeline:\n  - from: models\n    name: ts_lr\n")
+    bad_pre = _write(tmp_path, "name: x\npreprocessing: {templat: idw}\npipeline:\n"
+                     "  - from: models\n    name: ts_lr\n")
     with pytest.raises(UserError, match="did you mean 'template'"):
         load_pipeline_file(bad_pre)
 
@@ -59,8 +62,10 @@ def test_yaml_is_loaded_safely(tmp_path):
 
 
 def test_extra_pipeline_folder_adds_a_baseline(tmp_path, monkeypatch):
-    _write(tmp_path, "name: ts_svm\npipeline:\n  - from: pyriemann.estimation\n    name: Covariances\n"
-           "  - from: pyriemann.tangentspace\n    name: TangentSpace\n  - from: sklearn.svm\n    name: SVC\n",
+    _write(tmp_path, "name: ts_svm\npipeline:\n  - from: pyriemann.estimation\n"
+           "    name: Covariances\n"
+           "  - from: pyriemann.tangentspace\n    name: TangentSpace\n"
+           "  - from: sklearn.svm\n    name: SVC\n",
            "ts_svm.yml")
     monkeypatch.setenv("BENCHMARK_PIPELINES", str(tmp_path))
     assert "ts_svm" in discover_pipelines()

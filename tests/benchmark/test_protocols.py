@@ -125,8 +125,10 @@ def test_within_session_is_moabbs_stratified_kfold_per_session():
     sessions = np.repeat(["0", "1"], 40)
     meta = SimpleNamespace(sessions=sessions, dataset="D", subject=1)
     folds = list(get_protocol("within-session").split(y, seed=4, meta=meta))
-    assert [f.fold for f in folds] == list(range(10)) and [f.session for f in folds] == ["0"] * 5 + ["1"] * 5
-    expected = [test for _, test in StratifiedKFold(5, shuffle=True, random_state=4).split(y[:40], y[:40])]
+    assert ([f.fold for f in folds] == list(range(10))
+            and [f.session for f in folds] == ["0"] * 5 + ["1"] * 5)
+    expected = [test for _, test in
+                StratifiedKFold(5, shuffle=True, random_state=4).split(y[:40], y[:40])]
     for f, test in zip(folds[:5], expected):
         np.testing.assert_array_equal(np.sort(f.test), np.sort(test))  # MOABB's split exactly
     for f in folds:

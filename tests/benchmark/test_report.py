@@ -72,7 +72,8 @@ def test_report_on_partial_results_says_what_is_missing(fewshot_run, tmp_path, c
         (part / "units" / f"{uid}.json").unlink()
     assert main(["report", str(part)]) == 0
     out = capsys.readouterr().out
-    assert "missing: mdm has no result on SynBNCI2014004, SynBNCI2015001: not in these results" in out
+    assert ("missing: mdm has no result on SynBNCI2014004, SynBNCI2015001: "
+            "not in these results" in out)
     assert "missing: csp_lda on SynAlexMI: 1 of 2 subjects finished" in out
     html = (part / "report" / "index.html").read_text()
     assert "What is missing" in html and "1 of 2 subjects finished" in html
@@ -109,7 +110,8 @@ def test_tables_from_rows_alone():
     assert sizes.loc["csp_lda", "BNCI2014001"] == "—"
     assert missing_summary(df) == ["mirepnet has no result on BNCI2014001: not runnable, "
                                    "MIRepNet weights are not in the cache",
-                                   "eegnet: 1 fold(s) failed at k = 1 (BNCI2014001): ValueError: few"]
+                                   "eegnet: 1 fold(s) failed at k = 1 (BNCI2014001): "
+                                   "ValueError: few"]
 
 
 def _chromium():

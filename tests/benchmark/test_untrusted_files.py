@@ -32,7 +32,8 @@ def test_no_code_runs_from_files(path):
                 f"{where}: torch.load without weights_only=True"
         if owner == "np" and name == "load":
             value = kw.get("allow_pickle")
-            assert value is None or (isinstance(value, ast.Constant) and value.value is False), where
+            assert value is None or (isinstance(value, ast.Constant)
+                                     and value.value is False), where
 
 
 def test_a_pickled_object_in_a_checkpoint_is_refused(tmp_path):

@@ -239,7 +239,8 @@ def test_mixed_configurations_shots_sessions_and_csv_edits_fail(good_run, tmp_pa
 
     def window(row):
         if row["protocol"] == "paper" and row["subject"] == 2:
-            row["preprocessing"] = row["preprocessing"].replace('"window_s": 4.0', '"window_s": 3.0')
+            row["preprocessing"] = row["preprocessing"].replace('"window_s": 4.0',
+                                                                '"window_s": 3.0')
             row["config_digest"] = "0" * 12
 
     _edit_units(folder, window)

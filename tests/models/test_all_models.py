@@ -99,7 +99,8 @@ def test_deep_models_follow_braindecode_contract(name, rng, request):
                        chs_info=chs_info(MONTAGES[n_chans]), **_weights(name, request))
     est.initialize()
     module = est.module_
-    assert (module.n_chans, module.n_outputs, module.n_times, module.sfreq) == (n_chans, 4, 1000, 250.0)
+    assert ((module.n_chans, module.n_outputs, module.n_times, module.sfreq)
+            == (n_chans, 4, 1000, 250.0))
     x = torch.randn(2, n_chans, 1000, requires_grad=True)
     out = module(x)
     assert out.shape == (2, 4)

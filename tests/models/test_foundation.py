@@ -16,7 +16,8 @@ from benchmark.models._mirepnet_weights import CheckpointError
 from benchmark.models.foundation import FOUNDATION
 from tests.conftest import write_foundation_weights
 
-SIGNAL = dict(n_chans=45, n_outputs=2, n_times=1000, sfreq=250.0, chs_info=chs_info(TEMPLATE_CHANNELS))
+SIGNAL = dict(n_chans=45, n_outputs=2, n_times=1000, sfreq=250.0,
+              chs_info=chs_info(TEMPLATE_CHANNELS))
 
 
 def _built(name, checkpoint, **kw):
@@ -54,7 +55,8 @@ def test_architecture_follows_the_published_config(foundation_weights):
 def test_input_is_resampled_to_the_native_rate(foundation_weights):
     est = _built("eegpt", foundation_weights["eegpt"])
     module = est.module_
-    assert (module.native_sfreq, module.native_times, module.backbone.n_times) == (256.0, 1024, 1024)
+    assert ((module.native_sfreq, module.native_times, module.backbone.n_times)
+            == (256.0, 1024, 1024))
     x = torch.randn(2, 45, 1000)
     assert module(x).shape == (2, 2)
 
@@ -66,7 +68,8 @@ def test_a_longer_pretraining_window_crops_the_positional_table(foundation_weigh
     saved = json.loads((Path(foundation_weights["labram"]) / "config.json").read_text())
     from safetensors.torch import load_file
 
-    table = load_file(str(Path(foundation_weights["labram"]) / "model.safetensors"))["temporal_embedding"]
+    table = load_file(
+        str(Path(foundation_weights["labram"]) / "model.safetensors"))["temporal_embedding"]
     n = est.module_.backbone.temporal_embedding.shape[1]
     assert saved["n_times"] == 3000 and table.shape[1] > n
     torch.testing.assert_close(est.module_.backbone.temporal_embedding.detach(), table[:, :n])
@@ -86,7 +89,8 @@ def test_bad_weight_folders_are_one_line_errors(tmp_path, foundation_weights):
         _built("labram", foundation_weights["biot"])  # BIOT's config for LaBraM
     mixed = tmp_path / "mixed"
     mixed.mkdir()
-    (mixed / "config.json").write_bytes((Path(foundation_weights["cbramod"]) / "config.json").read_bytes())
+    (mixed / "config.json").write_bytes(
+        (Path(foundation_weights["cbramod"]) / "config.json").read_bytes())
     (mixed / "model.safetensors").write_bytes(b"not safetensors")
     with pytest.raises(CheckpointError, match="not a readable safetensors file"):
         _built("cbramod", str(mixed))
@@ -107,17 +111,21 @@ def test_cli_runs_a_foundation_model_from_a_folder_and_reports_missing_ones(
     monkeypatch.setenv("BENCHMARK_PIPELINES", str(quick))
     out = tmp_path / "res"
     argv = ["run", "--datasets", "SynBNCI2014004", "--subjects", "1", "--models",
-            "cbramod_quick,biot_quick", "--checkpoint", f"cbramod_quick={foundation_weights['cbramod']}",
+            "cbramod_quick,biot_quick", "--checkpoint",
+            f"cbramod_quick={foundation_weights['cbramod']}",
             "--out", str(out)]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "cbramod_quick: weights" in text
     assert "not runnable: biot_quick: biot weights unavailable" in text
     df = pd.read_csv(out / "results.csv").set_index("model")
-    assert df.loc["cbramod_quick", "status"] == "ok" and df.loc["biot_quick", "status"] == "not_runnable"
-    assert df.loc["cbramod_quick", "n_chans"] == 45 and np.isfinite(df.loc["cbramod_quick", "score"])
+    assert (df.loc["cbramod_quick", "status"] == "ok"
+            and df.loc["biot_quick", "status"] == "not_runnable")
+    assert (df.loc["cbramod_quick", "n_chans"] == 45
+            and np.isfinite(df.loc["cbramod_quick", "score"]))
     info = json.loads(df.loc["cbramod_quick", "model_info"])
-    assert info["new"] == ["final_layer.1.bias", "final_layer.1.weight"] and len(info["sha256"]) == 64
+    assert (info["new"] == ["final_layer.1.bias", "final_layer.1.weight"]
+            and len(info["sha256"]) == 64)
     assert main(["report", str(out)]) == 0  # the report shows both, the missing one as n/r
     text = (out / "report" / "main_table.md").read_text()
     lines = text.split("\n")
@@ -125,7 +133,8 @@ def test_cli_runs_a_foundation_model_from_a_folder_and_reports_missing_ones(
     header, _, row = lines[start:start + 3]
     cells = dict(zip(header.strip("|").split("|"), row.strip("|").split("|")))
     assert cells[" biot_quick "] == " n/r " and cells[" cbramod_quick "].strip()[0].isdigit()
-    assert "- biot_quick: not_runnable in 1 result row(s) (SynBNCI2014004): biot weights unavailable" in text
+    assert ("- biot_quick: not_runnable in 1 result row(s) (SynBNCI2014004): "
+            "biot weights unavailable" in text)
 
 
 def test_download_lists_every_model_with_weights(capsys, hub_cache):

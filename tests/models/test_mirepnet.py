@@ -16,7 +16,8 @@ def test_key_layout_matches_the_checkpoint():
     for k, shape in {
         "embedding.conv1.weight": (64, 1, 1, 25), "embedding.conv2.weight": (128, 64, 45, 1),
         "embedding.projection.0.weight": (256, 128, 1, 1), "transformer.0.0.fn.0.weight": (256,),
-        "transformer.5.0.fn.1.queries.weight": (256, 256), "transformer.0.1.fn.1.0.weight": (1024, 256),
+        "transformer.5.0.fn.1.queries.weight": (256, 256),
+        "transformer.0.1.fn.1.0.weight": (1024, 256),
         "transformer.0.1.fn.1.3.weight": (256, 1024), "clshead.weight": (3, 256),
     }.items():
         assert tuple(keys[k].shape) == shape, k
@@ -38,7 +39,8 @@ def test_pretraining_model_has_the_checkpoint_layout():
     assert next(iter(state)) == "mask_token" and tuple(state["mask_token"].shape) == (1, 1, 256)
     assert tuple(state["clshead.weight"].shape) == (3, 256)
     for block in (0, 1):
-        assert tuple(state[f"decoder.transformer.{block}.0.fn.1.queries.weight"].shape) == (256, 256)
+        assert (tuple(state[f"decoder.transformer.{block}.0.fn.1.queries.weight"].shape)
+                == (256, 256))
         assert tuple(state[f"decoder.transformer.{block}.1.fn.1.3.weight"].shape) == (256, 1024)
     assert not any(k.startswith("decoder.transformer.2.") for k in state)
     downstream = MIRepNet(n_chans=45, n_outputs=3, n_times=1000).state_dict()

@@ -138,4 +138,5 @@ def test_checkpoint_command_reports_the_mapping(mirepnet_checkpoint, capsys, tmp
 def test_download_weights_offline_is_one_line(capsys, hub_cache, no_network):
     assert main(["download", "--weights", "mirepnet"]) == 1  # a network failure, not a mistake
     err = capsys.readouterr().err.strip()
-    assert err.startswith("mirepnet: cannot download starself/MIRepNet/MIRepNet.pth") and "\n" not in err
+    assert (err.startswith("mirepnet: cannot download starself/MIRepNet/MIRepNet.pth")
+            and "\n" not in err)

@@ -47,4 +47,5 @@ def test_entry_point_plugin_is_found(tmp_path, monkeypatch, capsys):
 def test_missing_plugin_is_one_line(capsys):
     assert main(["list", "models", "--plugin", "no_such_module_xyz"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: cannot import model plug-in 'no_such_module_xyz'") and "\n" not in err
+    assert (err.startswith("error: cannot import model plug-in 'no_such_module_xyz'")
+            and "\n" not in err)

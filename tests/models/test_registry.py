@@ -8,7 +8,8 @@ from benchmark.models import registry
 def test_builtin_models_and_tags():
     assert {"csp_lda", "ts_lr", "eegnet"} <= set(list_models())
     assert list_models("csp*") == ["csp_lda"]
-    assert "eegnet" in list_models(tags=["specialist"]) and "eegnet" not in list_models(tags=["classical"])
+    assert ("eegnet" in list_models(tags=["specialist"])
+            and "eegnet" not in list_models(tags=["classical"]))
     assert get_model_entry("EEGNet").paper.startswith("Lawhern")
 
 

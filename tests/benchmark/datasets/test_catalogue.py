@@ -31,7 +31,8 @@ def test_every_moabb_class_exists():
 
 
 def test_names_globs_and_did_you_mean():
-    assert [d.name for d in resolve_datasets("bnci2014004,Syn*004")] == ["BNCI2014004", "SynBNCI2014004"]
+    assert ([d.name for d in resolve_datasets("bnci2014004,Syn*004")]
+            == ["BNCI2014004", "SynBNCI2014004"])
     with pytest.raises(UserError, match="did you mean BNCI2014001"):
         get_dataset_spec("BNCI201401")
     with pytest.raises(UserError, match="no dataset matches"):

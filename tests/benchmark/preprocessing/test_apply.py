@@ -24,7 +24,8 @@ def test_fused_path_equals_alignment_then_template(rng):
 
 def test_steps_can_be_switched_off(rng):
     X = rng.normal(size=(10, 13, 100)).astype(np.float32)
-    out, names = apply_preprocessing(X, NAMES, PreprocessingConfig(alignment="none", template="none"))
+    out, names = apply_preprocessing(X, NAMES,
+                                     PreprocessingConfig(alignment="none", template="none"))
     np.testing.assert_array_equal(out, X)
     assert names == NAMES
     out, _ = apply_preprocessing(X, NAMES, PreprocessingConfig(template="none"))
@@ -36,11 +37,13 @@ def test_groups_are_aligned_each_by_its_own_reference():
     mixing = [rng.normal(size=(4, 4)), rng.normal(size=(4, 4))]
     X = np.concatenate([np.matmul(m, rng.normal(size=(30, 4, 200))) for m in mixing])
     groups = np.repeat(["a", "b"], 30)
-    out, _ = apply_preprocessing(X, ["C3", "Cz", "C4", "Pz"], PreprocessingConfig(template="none"), groups=groups)
+    out, _ = apply_preprocessing(X, ["C3", "Cz", "C4", "Pz"], PreprocessingConfig(template="none"),
+                                 groups=groups)
     for g in ("a", "b"):
         part = out[groups == g]
         part = part - part.mean(axis=2, keepdims=True)
         mean_cov = np.einsum("nct,ndt->cd", part, part) / (len(part) * (part.shape[2] - 1))
         np.testing.assert_allclose(mean_cov, np.eye(4), atol=1e-4)
-    pooled, _ = apply_preprocessing(X, ["C3", "Cz", "C4", "Pz"], PreprocessingConfig(template="none"))
+    pooled, _ = apply_preprocessing(X, ["C3", "Cz", "C4", "Pz"],
+                                    PreprocessingConfig(template="none"))
     assert not np.allclose(pooled, out, atol=1e-3)  # one reference for all differs

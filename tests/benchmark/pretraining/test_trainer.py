@@ -44,7 +44,8 @@ def test_pretraining_writes_a_loadable_checkpoint_in_the_reference_layout(pretra
     assert tuple(state["clshead.weight"].shape) == (3, 256)
     assert "decoder.transformer.1.1.fn.1.3.bias" in state
     weights = MIRepNetWeights.from_source(str(ckpt), n_outputs=2)
-    assert weights.plan["loaded"] == 107 and weights.plan["new"] == ["clshead.weight", "clshead.bias"]
+    assert (weights.plan["loaded"] == 107
+            and weights.plan["new"] == ["clshead.weight", "clshead.bias"])
     history = pd.read_csv(tmp_path / "history.csv")
     assert history["epoch"].tolist() == [1, 2] and np.isfinite(history["loss"]).all()
     screening = pd.read_csv(tmp_path / "screening.csv")
@@ -65,7 +66,8 @@ def test_pretraining_on_every_class_keeps_rest_for_reconstruction(pretrain_spec,
 
 @pytest.mark.slow
 def test_interrupted_pretraining_resumes_to_the_same_weights(pretrain_spec, tmp_path):
-    straight = torch.load(pretrain(_cfg(pretrain_spec, tmp_path / "a"), log=QUIET), weights_only=True)
+    straight = torch.load(pretrain(_cfg(pretrain_spec, tmp_path / "a"), log=QUIET),
+                          weights_only=True)
 
     def stop_after_first_epoch(msg):
         if msg.startswith("epoch 1/2"):
@@ -132,10 +134,12 @@ def test_pretrain_on_physionet_subject_1(physionet_mne_data, tmp_path, capsys, c
     row = screening.iloc[0]
     # mi3: left, right (runs 4/8/12) and feet (6/10/14); all: also hands (6/10/14) and rest.
     assert row["n_trials"] == n_trials and row["n_chans"] == 64 and row["kept"]
-    labels = np.array(json.loads((tmp_path / "pool" / "PhysionetMI" / "s001.json").read_text())["labels"])
+    labels = np.array(
+        json.loads((tmp_path / "pool" / "PhysionetMI" / "s001.json").read_text())["labels"])
     assert np.bincount(labels[labels >= 0]).tolist() == [23, 22, 24]  # left, right, feet
     assert row["n_labelled"] == 69  # all: hands, rest labelled -1
     assert len(labels) == n_trials - row["n_rejected"]
-    assert np.load(tmp_path / "pool" / "PhysionetMI" / "s001.npy", mmap_mode="r").shape[1:] == (45, 1000)
+    assert (np.load(tmp_path / "pool" / "PhysionetMI" / "s001.npy", mmap_mode="r").shape[1:]
+            == (45, 1000))
     weights = MIRepNetWeights.from_source(str(tmp_path / "MIRepNet.pth"), n_outputs=3)
     assert weights.plan["new"] == []  # 3-class head loads for a 3-class task
