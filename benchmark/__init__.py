@@ -1,6 +1,19 @@
 """An open benchmark suite for EEG motor-imagery decoding around MIRepNet.
 
-Run it as ``python -m benchmark``; see README.md.
+Run it as ``python -m benchmark`` (or the ``mirepnet-benchmark`` command); see README.md.
 """
 
+from pathlib import Path as _Path
+
 __version__ = "0.1.0"
+
+# The repository keeps models/ and pipelines/ beside benchmark/; an installation (wheel or
+# editable) maps them to benchmark.models and benchmark.recipes.  When this package is
+# imported from a source tree instead (python -m benchmark run from the repository's root,
+# which puts the root first on sys.path even where a wheel is installed), the root joins
+# this package's search path so that benchmark.models is the models/ beside it: the code
+# that runs is then the checkout's, all of it.  benchmark.pipelines.builtin_pipeline_dir
+# finds pipelines/ the same way.
+_SOURCE_ROOT = _Path(__file__).resolve().parent.parent
+if (_SOURCE_ROOT / "setup.cfg").is_file() and (_SOURCE_ROOT / "models" / "registry.py").is_file():
+    __path__.append(str(_SOURCE_ROOT))

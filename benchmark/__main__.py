@@ -1,4 +1,4 @@
-"""``python -m benchmark``: the command line of :mod:`benchmark.cli`."""
+"""``python -m benchmark`` and the ``mirepnet-benchmark`` command: :mod:`benchmark.cli`."""
 
 import os
 import sys
@@ -6,12 +6,14 @@ import sys
 from benchmark.cli import main
 
 
-def _run() -> int:
+def console_main() -> int:
+    """Run the command line; a closed pipe (``... | head``) ends it quietly."""
     try:
         return main()
-    except BrokenPipeError:  # `... | head` closed the pipe: nothing more to print, no error
+    except BrokenPipeError:  # nothing more to print, and no error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 
-raise SystemExit(_run())
+if __name__ == "__main__":
+    raise SystemExit(console_main())

@@ -1,21 +1,32 @@
 """Command line: ``python -m benchmark COMMAND``.
 
-Commands: run, list, report, verify, download, checkpoint, pretrain, evidence, perf.
+Commands: run, list, report, verify, download, checkpoint, pretrain, evidence, perf.  This
+module parses the arguments, calls the package that does the work and prints the outcome
+(tables, summaries); the messages of the modules below it are log records, which
+:mod:`benchmark.console` shows as they were printed before.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import logging
 import math
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from benchmark.console import console_logging
 from benchmark.errors import UserError
 from benchmark.progress import MODES
 
+if TYPE_CHECKING:  # the engine is imported when a command needs it
+    from benchmark.engine import RunConfig, RunSummary
+
 __all__ = ["main", "build_parser", "parse_int_list", "parse_window"]
+
+logger = logging.getLogger(__name__)
 
 
 def parse_int_list(text: str, what: str) -> list[int]:
@@ -57,15 +68,36 @@ def _default_out(datasets: str, protocol: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command: one ``_add_*`` function per command."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmark",
         description="Open benchmark of EEG motor-imagery decoders around MIRepNet.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_run, _add_list, _add_report, _add_verify, _add_perf, _add_download,
+                _add_checkpoint, _add_pretrain, _add_evidence):
+        add(sub)
+    return parser
 
+
+def _add_plugin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import a module that registers extra models (repeatable)")
+
+
+def _add_cache(parser: argparse.ArgumentParser,
+               cache: str = "epoch cache folder (default: $BENCHMARK_CACHE or "
+                            "~/.cache/mirepnet-benchmark)",
+               no_cache: str = "load every subject through MOABB, without the epoch cache"
+               ) -> None:
+    parser.add_argument("--cache", default=None, metavar="DIR", help=cache)
+    parser.add_argument("--no-cache", action="store_true", help=no_cache)
+
+
+def _add_run(sub) -> None:
     run = sub.add_parser("run", help="evaluate models on datasets; resumable")
-    run.add_argument("--plugin", action="append", default=[], metavar="MODULE",
-                     help="import a module that registers extra models (repeatable)")
+    run.set_defaults(handler=_cmd_run)
+    _add_plugin(run)
     run.add_argument("--models", default="default",
                      help="'all', 'default' (csp_lda, ts_lr, mdm), names, globs or tags, "
                           "comma separated (default: default)")
@@ -115,27 +147,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true",
                      help="print the grid (units by dataset and model) and an estimate of its "
                           "cost, run nothing")
-    run.add_argument("--cache", default=None, metavar="DIR",
-                     help="epoch cache folder (default: $BENCHMARK_CACHE or "
-                          "~/.cache/mirepnet-benchmark)")
-    run.add_argument("--no-cache", action="store_true",
-                     help="load every subject through MOABB, without the epoch cache")
+    _add_cache(run)
     run.add_argument("--progress", choices=MODES, default="auto",
                      help="a progress bar (auto: on a terminal), one line per unit (auto: in "
                           "logs), or only failures")
     run.add_argument("--quiet", action="store_true",
                      help="print only failures and the final table (--progress none)")
 
+
+def _add_list(sub) -> None:
     lst = sub.add_parser("list", help="list models, datasets or protocols")
+    lst.set_defaults(handler=_cmd_list)
     lst.add_argument("what", choices=["models", "datasets", "protocols", "suites"])
     lst.add_argument("--details", action="store_true", help="more columns")
-    lst.add_argument("--plugin", action="append", default=[], metavar="MODULE",
-                     help="import a module that registers extra models (repeatable)")
+    _add_plugin(lst)
     lst.add_argument("--dataset", default="BNCI2014001",
                      help="with --details: count parameters for this dataset's shape "
                           "(default: BNCI2014001)")
 
+
+def _add_report(sub) -> None:
     rep = sub.add_parser("report", help="write tables and figures of a results folder")
+    rep.set_defaults(handler=_cmd_report)
     rep.add_argument("results", help="a results folder (or its results.csv)")
     rep.add_argument("--reference", default="mirepnet",
                      help="model every other is tested against (default: mirepnet; the best on "
@@ -146,39 +179,49 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-verify", action="store_true",
                      help="skip the audit (verify), which loads the trials of every row: "
                           "where the data are not on this machine")
-    rep.add_argument("--cache", default=None, metavar="DIR",
-                     help="epoch cache the audit loads trials through (the run's --cache)")
-    rep.add_argument("--no-cache", action="store_true",
-                     help="the audit loads through MOABB, without the epoch cache")
+    _add_cache(rep, cache="epoch cache the audit loads trials through (the run's --cache)",
+               no_cache="the audit loads through MOABB, without the epoch cache")
 
+
+def _add_verify(sub) -> None:
     ver = sub.add_parser("verify", help="re-derive every row's split from the data and check "
                                         "a results folder; exit 0 only when all holds")
+    ver.set_defaults(handler=_cmd_verify)
     ver.add_argument("results", help="a results folder (the --out of a run)")
-    ver.add_argument("--cache", default=None, metavar="DIR",
-                     help="epoch cache folder (default: $BENCHMARK_CACHE or "
-                          "~/.cache/mirepnet-benchmark)")
-    ver.add_argument("--no-cache", action="store_true",
-                     help="load every subject through MOABB, without the epoch cache")
+    _add_cache(ver)
 
+
+def _add_perf(sub) -> None:
     perf = sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
+    perf.set_defaults(handler=_cmd_perf)
     perf.add_argument("what", nargs="?",
                       choices=["preprocessing", "classical", "mirepnet", "jobs", "zoo", "all"],
                       default="all", help="which figures (default: all)")
     perf.add_argument("--repeats", type=int, default=3, help="timed repetitions (default: 3)")
 
+
+def _add_download(sub) -> None:
     dl = sub.add_parser("download", help="fetch datasets into the MOABB cache and model weights "
                                          "into the Hugging Face cache (needs network)")
+    dl.set_defaults(handler=_cmd_download)
     dl.add_argument("--datasets", default=None,
                     help="suite or names (default: five, unless only --weights is given)")
     dl.add_argument("--subjects", default=None, help="subjects (default: all)")
     dl.add_argument("--weights", default=None,
                     help="pretrained weights to fetch: model names (mirepnet,labram) or all")
 
+
+def _add_checkpoint(sub) -> None:
     ck = sub.add_parser("checkpoint", help="check a MIRepNet checkpoint and say what would load")
-    ck.add_argument("source", nargs="?", default="hub", help="a .pth file, 'hub' or hf://OWNER/REPO/FILE")
+    ck.set_defaults(handler=_cmd_checkpoint)
+    ck.add_argument("source", nargs="?", default="hub",
+                    help="a .pth file, 'hub' or hf://OWNER/REPO/FILE")
     ck.add_argument("--n-outputs", type=int, default=2, help="classes of the task (default: 2)")
 
+
+def _add_pretrain(sub) -> None:
     pt = sub.add_parser("pretrain", help="hybrid pretraining of MIRepNet; resumable")
+    pt.set_defaults(handler=_cmd_pretrain)
     pt.add_argument("--datasets", default="pretrain7", help="suite or names (default: pretrain7)")
     pt.add_argument("--out", required=True, help="output folder (checkpoint, state, pool, logs)")
     pt.add_argument("--epochs", type=int, default=50, help="epochs (default: 50)")
@@ -194,17 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--max-subjects", type=int, default=None, help="first N subjects per dataset")
     pt.add_argument("--template", choices=["idw", "spline"], default="idw",
                     help="channel-template method (default: idw, as released)")
-    pt.add_argument("--screen-reject-uv", type=float, default=400.0,
-                    help="reject trials above this peak-to-peak amplitude, µV (400)")
-    pt.add_argument("--screen-max-rejected", type=float, default=0.25,
-                    help="drop subjects with a larger share of rejected trials (0.25)")
-    pt.add_argument("--screen-min-labelled", type=int, default=20,
-                    help="drop subjects with fewer labelled trials (20)")
-    pt.add_argument("--screen-margin", type=float, default=0.05,
-                    help="drop subjects whose cross-validated TS+LR accuracy is not above "
-                         "chance by this margin (0.05)")
-    pt.add_argument("--no-screen-decoding", action="store_true",
-                    help="skip the decodability screen (keep the amplitude rules)")
+    _add_screening(pt)
     pt.add_argument("--skip-missing", action="store_true",
                     help="pretrain on the available datasets when some are not downloaded")
     pt.add_argument("--pretrain-classes", choices=["mi3", "all"], default="mi3",
@@ -216,28 +249,43 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--restart", action="store_true", help="ignore a previous run in --out")
     pt.add_argument("--log-every", type=int, default=50, help="print the loss every N steps")
 
+
+def _add_screening(pt: argparse.ArgumentParser) -> None:
+    """``pretrain``'s rules for the subjects that enter the pool."""
+    pt.add_argument("--screen-reject-uv", type=float, default=400.0,
+                    help="reject trials above this peak-to-peak amplitude, µV (400)")
+    pt.add_argument("--screen-max-rejected", type=float, default=0.25,
+                    help="drop subjects with a larger share of rejected trials (0.25)")
+    pt.add_argument("--screen-min-labelled", type=int, default=20,
+                    help="drop subjects with fewer labelled trials (20)")
+    pt.add_argument("--screen-margin", type=float, default=0.05,
+                    help="drop subjects whose cross-validated TS+LR accuracy is not above "
+                         "chance by this margin (0.05)")
+    pt.add_argument("--no-screen-decoding", action="store_true",
+                    help="skip the decodability screen (keep the amplitude rules)")
+
+
+def _add_evidence(sub) -> None:
     ev = sub.add_parser("evidence", help="pretrained vs scratch MIRepNet on synthetic subjects")
+    ev.set_defaults(handler=_cmd_evidence)
     ev.add_argument("--out", default="results/evidence", help="working folder")
     ev.add_argument("--seeds", default="0,1,2", help="fine-tuning seeds (0,1,2)")
     ev.add_argument("--epochs", type=int, default=30, help="pretraining epochs (30)")
     ev.add_argument("--train-size", type=float, default=0.2,
                     help="calibration share of the held-out subjects' trials (0.2)")
-    return parser
 
 
-def _cmd_run(args) -> int:
+def _run_config(args: argparse.Namespace) -> RunConfig:
+    """The run that ``run``'s arguments describe (each checked, with a one-line error)."""
     from benchmark.datasets import resolve_datasets
-    from benchmark.engine import RunConfig, run_benchmark
+    from benchmark.engine import RunConfig
     from benchmark.pipelines import discover_pipelines, select_pipelines
-    from benchmark.progress import make_progress
-    from benchmark.metrics import METRIC_TITLES
+    from benchmark.models import with_checkpoints
     from benchmark.protocols import get_protocol
-    from benchmark.report import _largest_shots, format_main_table, main_table, write_report
-    from benchmark.results import read_results
 
     datasets = resolve_datasets(args.datasets)
-    pipelines = _with_checkpoints(select_pipelines(args.models, discover_pipelines()),
-                                  args.checkpoint)
+    pipelines = with_checkpoints(select_pipelines(args.models, discover_pipelines()),
+                                 args.checkpoint)
     if not 0.0 < args.train_size < 1.0:
         raise UserError(f"--train-size must be between 0 and 1, got {args.train_size}")
     shots = tuple(parse_int_list(args.shots, "shot")) if args.shots else None
@@ -249,21 +297,35 @@ def _cmd_run(args) -> int:
     seeds = parse_int_list(args.seeds, "seed")
     subjects = parse_int_list(args.subjects, "subject") if args.subjects else None
     out = args.out or _default_out(args.datasets, args.protocol)
-    cfg = RunConfig(pipelines=pipelines, datasets=datasets, protocol=protocol, seeds=seeds,
-                    out=out, subjects=subjects, template=args.template, metric=args.metric,
-                    preset=args.preset,
-                    window=parse_window(args.window) if args.window else None,
-                    retry_failed=args.retry_failed, jobs=args.jobs, scheduler=args.scheduler,
-                    cache_dir=args.cache, use_cache=not args.no_cache,
-                    plugins=tuple(args.plugin))
+    return RunConfig(pipelines=pipelines, datasets=datasets, protocol=protocol, seeds=seeds,
+                     out=out, subjects=subjects, template=args.template, metric=args.metric,
+                     preset=args.preset,
+                     window=parse_window(args.window) if args.window else None,
+                     retry_failed=args.retry_failed, jobs=args.jobs, scheduler=args.scheduler,
+                     cache_dir=args.cache, use_cache=not args.no_cache,
+                     plugins=tuple(args.plugin))
+
+
+def _cmd_run(args) -> int:
+    from benchmark.engine import run_benchmark
+    from benchmark.progress import make_progress
+    from benchmark.metrics import METRIC_TITLES
+    from benchmark.reporting import format_main_table, largest_shots, main_table, write_report
+    from benchmark.results import read_results
+    from benchmark.verify import verdict_for_report
+
+    cfg = _run_config(args)
     if args.dry_run:
-        return _dry_run(cfg)
-    progress = make_progress("none" if args.quiet else args.progress,
-                             log=lambda msg: print(msg, flush=True))
-    say = (lambda msg: None) if args.quiet else progress.message
+        from benchmark.estimate import describe_dry_run
+
+        print(describe_dry_run(cfg))
+        return 0
+    pipelines, datasets, out = cfg.pipelines, cfg.datasets, cfg.out
+    progress = make_progress("none" if args.quiet else args.progress)
+    say = logger.info  # INFO: --quiet silences it
     say(
-        f"running {len(pipelines)} model(s) x {len(datasets)} dataset(s) x {len(seeds)} "
-        f"seed(s), protocol {protocol.name}, results in {out}"
+        f"running {len(pipelines)} model(s) x {len(datasets)} dataset(s) x {len(cfg.seeds)} "
+        f"seed(s), protocol {cfg.protocol.name}, results in {out}"
         + (f", {args.jobs} jobs" if args.jobs > 1 else "")
         + (f", Dask scheduler {args.scheduler}" if args.scheduler else ""))
     _preflight_weights(pipelines, say)
@@ -271,11 +333,18 @@ def _cmd_run(args) -> int:
     rows = read_results(out)
     names = {p.name for p in pipelines}
     df = rows[rows["dataset"].isin([d.name for d in datasets]) & rows["model"].isin(names)]
-    grid = format_main_table(main_table(_largest_shots(df)))
+    grid = format_main_table(main_table(largest_shots(df)))
     print()
     print(f"{METRIC_TITLES[args.metric]}, mean ± std over subjects:")
     print(grid.to_string() if not grid.empty else "(no finished units)")
-    report = write_report(out, rows, cache_dir=args.cache, use_cache=not args.no_cache)
+    report = write_report(out, rows, verdict=verdict_for_report(
+        out, cache_dir=args.cache, use_cache=not args.no_cache))
+    _print_run_summary(summary, out, report)
+    return _run_status(summary)
+
+
+def _print_run_summary(summary: RunSummary, out: str, report: Path) -> None:
+    """What the run did, what failed or could not run, and the report's audit."""
     busy = f", {summary.busy} left to another run on this folder" if summary.busy else ""
     print(f"\n{summary.done} unit(s) run, {summary.skipped} already stored, "
           f"{len(summary.failed)} failed, {len(summary.not_runnable)} not runnable{busy}, "
@@ -289,119 +358,29 @@ def _cmd_run(args) -> int:
     for missing in summary.missing.values():  # one line per dataset, with the fetch command
         print(f"  not runnable: {missing.line()}")
     _print_verdict(report)
-    return _run_status(summary)
 
 
-def _run_status(summary) -> int:
-    """1 if a unit failed, or if units were not runnable and no unit of the grid has a
-    result (run now or stored before); 0 otherwise (what is missing is listed)."""
+def _run_status(summary: RunSummary) -> int:
+    """1 if a unit failed in this run, or if no unit of the grid has a result (run now or
+    stored before; failures and not-runnable units stored by earlier runs count as none)
+    and none is left to another run on the folder; 0 otherwise (what is missing is listed)."""
+    grid = (summary.done + summary.skipped + summary.busy + len(summary.failed)
+            + len(summary.not_runnable))
     produced = summary.done + summary.stored_ok
-    return 1 if summary.failed or (summary.not_runnable and not produced) else 0
-
-
-def _dry_run(cfg) -> int:
-    """Print the grid and its estimated cost; run nothing."""
-    from benchmark.datasets.cache import EpochCache
-    from benchmark.engine import plan_units, wanted
-    from benchmark.estimate import estimate_cost, format_duration, grid_table
-    from benchmark.results import ResultStore
-
-    units = plan_units(cfg)
-    root = Path(cfg.out)
-    store = ResultStore(root) if (root / "units").is_dir() else None
-    pending = [u for u in units if store is None or wanted(store.status(u.uid), cfg.retry_failed)]
-    rows = store.rows() if store is not None else None
-    cached = set()
-    if cfg.use_cache:
-        cache = EpochCache(cfg.cache_dir)
-        cached = {(u.spec.name, u.subject) for u in pending
-                  if cache.path(u.spec, u.subject, u.loading).exists()}
-    seeds = ",".join(map(str, cfg.seeds))
-    print(f"dry run: protocol {cfg.protocol.name}, seeds {seeds}, results in {cfg.out}")
-    print(f"{len(units)} unit(s) in the grid: {len(cfg.pipelines)} model(s) x "
-          f"{len(cfg.datasets)} dataset(s) x their subjects x {len(cfg.seeds)} seed(s); "
-          f"{len(units) - len(pending)} already stored, {len(pending)} to run")
-    if not pending:
-        return 0
-    print("\nunits to run (dataset x model):")
-    print(grid_table(pending).to_string())
-    cost = estimate_cost(units, pending, cfg.protocol, rows, cached)
-    shown = cost.assign(s_per_fold=cost["s_per_fold"].map(lambda v: f"{v:.2f}"),
-                        seconds=cost["seconds"].map(format_duration))
-    print("\nestimated cost (seconds per fold: measured in this folder, or a prior for a "
-          "demo-sized subject on 2 CPU cores):")
-    print(shown.to_string(index=False))
-    total = float(cost["seconds"].sum()) + cost.attrs["load_seconds"]
-    workers = cfg.jobs if not cfg.scheduler else None
-    print(f"\nloading {cost.attrs['subjects_to_load']} subject(s) not in the epoch cache: "
-          f"~{format_duration(cost.attrs['load_seconds'])}")
-    line = f"total: ~{format_duration(total)} of compute"
-    if workers and workers > 1:
-        line += f", ~{format_duration(total / workers)} with --jobs {workers}"
-    print(line + " (a rough estimate)")
-    return 0
-
-
-def _with_checkpoints(pipelines, given: list[str]):
-    """Apply ``--checkpoint [MODEL=]PATH`` to the selected pipelines that take weights."""
-    if not given:
-        return pipelines
-    by_model: dict[str | None, str] = {}
-    for item in given:
-        model, sep, path = item.partition("=")
-        if not sep or "/" in model or "\\" in model:
-            model, path = None, item
-        by_model[model.lower() if model else None] = path
-    names = {p.name for p in pipelines}
-    for model in by_model:
-        if model is not None and model not in names:
-            raise UserError(f"--checkpoint names model {model!r}, which is not among --models "
-                            f"({', '.join(sorted(names))})")
-    out, used = [], False
-    for pipe in pipelines:
-        path = by_model.get(pipe.name, by_model.get(None))
-        if path is not None and pipe.accepts("checkpoint"):
-            pipe, used = pipe.with_parameters(checkpoint=path), True
-        out.append(pipe)
-    if not used:
-        raise UserError("--checkpoint given, but none of the selected models takes weights "
-                        f"(those that do: {', '.join(_weights_models())})")
-    return out
-
-
-def _weights_models() -> list[str]:
-    """Registry models with published weights (``checkpoint`` parameter)."""
-    from benchmark.models import get_model_entry, list_models
-
-    return [m for m in list_models() if get_model_entry(m).pretrained]
+    return 1 if summary.failed or (grid and not produced and not summary.busy) else 0
 
 
 def _preflight_weights(pipelines, log) -> None:
     """Check pretrained weights once, before the grid: bad files stop here, with one line."""
-    from benchmark.errors import NotRunnable
+    from benchmark.models import preflight_weights
     from benchmark.preprocessing import TEMPLATE_CHANNELS, chs_info
-    from benchmark.models import create_model, get_model_entry
 
-    for pipe in pipelines:
-        for step in pipe.steps:
-            if step["from"] != "models" or not pipe.accepts("checkpoint"):
-                continue
-            params = dict(step.get("parameters") or {})
-            n_chans = get_model_entry(step["name"]).n_chans or len(TEMPLATE_CHANNELS)
-            try:
-                est = create_model(step["name"], n_chans=n_chans, n_outputs=2, n_times=1000,
-                                   sfreq=250.0, chs_info=chs_info(TEMPLATE_CHANNELS[:n_chans]),
-                                   **params)
-            except NotRunnable as exc:
-                log(f"note: {pipe.name} will be reported not runnable: {exc}")
-                continue
-            weights = getattr(est, "init_weights", None)
-            if weights is not None:
-                log(f"{pipe.name}: weights {weights.path} (sha256 {weights.sha256[:12]})")
+    for line in preflight_weights(pipelines, chs_info(TEMPLATE_CHANNELS)):
+        log(line)
 
 
 def _cmd_checkpoint(args) -> int:
-    from benchmark.models._mirepnet_weights import MIRepNetWeights
+    from benchmark.models import MIRepNetWeights
 
     weights = MIRepNetWeights.from_source(args.source, n_outputs=args.n_outputs)
     print(f"file: {weights.path}\nsha256: {weights.sha256}")
@@ -431,7 +410,7 @@ def _cmd_pretrain(args) -> int:
         preprocessing=PreprocessingConfig(template=args.template), skip_missing=args.skip_missing,
         pretrain_classes=args.pretrain_classes, seed=args.seed, device=args.device,
         log_every=args.log_every)
-    pretrain(cfg, log=lambda m: print(m, flush=True), restart=args.restart)
+    pretrain(cfg, restart=args.restart)  # its lines are log records (benchmark.console)
     return 0
 
 
@@ -443,65 +422,37 @@ def _cmd_evidence(args) -> int:
 
 
 def _cmd_list(args) -> int:
-    import pandas as pd
+    from benchmark import listing
 
     if args.what == "models":
-        from benchmark.pipelines import discover_pipelines
-        from benchmark.models import get_model_entry
-
-        rows = []
-        dataset = None
-        if args.details:
-            from benchmark.datasets import get_dataset_spec
-            from benchmark.model_sizes import parameter_count
-
-            dataset = get_dataset_spec(args.dataset)
-        for name, spec in discover_pipelines().items():
-            entry = get_model_entry(spec.model_names[0]) if spec.model_names else None
-            row = {"model": name, "tags": ",".join(spec.tags),
-                   "description": spec.description or (entry.description if entry else "")}
-            if args.details:
-                n = parameter_count(spec, dataset.n_chans, len(dataset.classes))
-                row[f"params ({dataset.name})"] = f"{n:,}" if n is not None else "—"
-                row["paper"] = entry.paper if entry else "; ".join(spec.citations)
-                row["pretrained"] = (entry.pretrained if entry else None) or "—"
-                row["source"] = spec.origin
-                del row["description"]
-            rows.append(row)
-        print(pd.DataFrame(rows).to_string(index=False))
+        print(listing.models_table(args.details, args.dataset).to_string(index=False))
     elif args.what == "datasets":
-        from benchmark.datasets import DATASETS, SUITES
-
-        rows = [spec.describe() | ({"note": spec.note} if args.details else {})
-                for spec in DATASETS.values()]
-        print(pd.DataFrame(rows).to_string(index=False))
-        print("\nsuites: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in SUITES.items()))
-    elif args.what == "suites":
-        from benchmark.datasets import SUITES
-
-        for k, v in SUITES.items():
-            print(f"{k}: {', '.join(v)}")
+        print(listing.datasets_table(args.details).to_string(index=False))
+        print("\nsuites: " + "; ".join(listing.suites()))
     else:
-        from benchmark.protocols import PROTOCOLS
-
-        for name, cls in PROTOCOLS.items():
-            print(f"{name}: {(cls.__doc__ or '').strip().splitlines()[0]}")
+        print("\n".join(listing.suites() if args.what == "suites" else listing.protocols()))
     return 0
 
 
 def _cmd_report(args) -> int:
-    from benchmark.report import _largest_shots, format_main_table, main_table, write_report
+    from benchmark.reporting import (format_main_table, largest_shots, main_table,
+                                     missing_summary, write_report)
     from benchmark.results import read_results
+    from benchmark.verify import verdict_for_report
 
     path = Path(args.results)
     df = read_results(path)
     root = path.parent if path.is_file() else path
-    out = write_report(root, df, reference=args.reference, rebuild_sizes=args.model_sizes,
-                       verify=not args.no_verify, cache_dir=args.cache,
-                       use_cache=not args.no_cache)
-    grid = format_main_table(main_table(_largest_shots(df)))
+    verdict = None if args.no_verify else verdict_for_report(
+        root, cache_dir=args.cache, use_cache=not args.no_cache)
+    sizes = None
+    if args.model_sizes:  # builds the networks: imported only when asked
+        from benchmark.model_sizes import model_size_table
+
+        sizes = model_size_table(df)
+    out = write_report(root, df, reference=args.reference, verdict=verdict, sizes=sizes)
+    grid = format_main_table(main_table(largest_shots(df)))
     print(grid.to_string() if not grid.empty else "(no finished units)")
-    from benchmark.tables import missing_summary
 
     for line in missing_summary(df)[:20]:
         print(f"  missing: {line}")
@@ -513,7 +464,7 @@ def _cmd_report(args) -> int:
 def _print_verdict(report: Path) -> None:
     """Print what ``write_report``'s audit found (``report/verify.txt``): problems, warnings,
     the verdict."""
-    from benchmark.verify import VERDICT_FILE
+    from benchmark.reporting import VERDICT_FILE
 
     verdict = report / VERDICT_FILE
     if verdict.is_file():
@@ -536,56 +487,37 @@ def _cmd_verify(args) -> int:
 
 
 def _cmd_download(args) -> int:
-    from benchmark.datasets import configure_moabb, data_home, resolve_datasets
+    from benchmark.datasets import download_datasets, resolve_datasets
 
-    configure_moabb(quiet_downloads=False)  # pooch's line per file is the progress here
     failures = 0
     if args.weights:
-        from benchmark.models._braindecode_hub import prefetch_repo
-        from benchmark.models._mirepnet_weights import prefetch
-        from benchmark.models.foundation import FOUNDATION
+        from benchmark.models import prefetch_weights
 
-        known = _weights_models()
-        names = [w.strip().lower() for w in args.weights.split(",") if w.strip()]
-        for name in known if names == ["all"] else names:
-            if name not in known:
-                raise UserError(f"no downloadable weights for {name!r}; models with weights: "
-                                f"{', '.join(known)} (or all)")
-            try:
-                path = prefetch("hub") if name == "mirepnet" else prefetch_repo(FOUNDATION[name][1])
-            except UserError as exc:  # one line per model; the others still download
+        for name, path, problem in prefetch_weights(args.weights):
+            if problem:  # one line per model; the others still download
                 failures += 1
-                print(f"{name}: {exc}", file=sys.stderr)
-                continue
-            print(f"{name}: {path}")
+                print(f"{name}: {problem}", file=sys.stderr)
+            else:
+                print(f"{name}: {path}")
         if args.datasets is None:
             return 1 if failures else 0
-    for spec in resolve_datasets(args.datasets or "five"):
-        if spec.is_synthetic:
-            print(f"{spec.name}: synthetic, nothing to download")
-            continue
-        dataset = spec.instantiate()
-        subjects = (parse_int_list(args.subjects, "subject") if args.subjects
-                    else dataset.subject_list)
-        try:
-            dataset.download(subject_list=subjects)
-            print(f"{spec.name}: {len(subjects)} subject(s) in {data_home()}")
-        except OSError as exc:
-            failures += 1
-            print(f"{spec.name}: download failed ({type(exc).__name__}); check the network "
-                  f"and that {data_home()} is writable", file=sys.stderr)
+    datasets = resolve_datasets(args.datasets or "five")
+    subjects = parse_int_list(args.subjects, "subject") if args.subjects else None
+    failures += download_datasets(datasets, subjects)  # a line per dataset, logged
     return 1 if failures else 0
 
 
 def _cmd_perf(args) -> int:
     from benchmark.perf import main as perf_main
 
-    return perf_main(args.what, repeats=args.repeats)
+    for block in perf_main(args.what, repeats=args.repeats):  # each printed once measured
+        print(block, flush=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for user errors, 130 on Ctrl-C)."""
-    from benchmark.worker import quiet_warnings
+    from benchmark.process import quiet_warnings
 
     if importlib.util.find_spec("benchmark.models") is None:
         print("error: benchmark.models is missing: this checkout is not installed; run "
@@ -593,17 +525,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     quiet_warnings()
     args = build_parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "list": _cmd_list, "report": _cmd_report,
-                "download": _cmd_download, "perf": _cmd_perf, "checkpoint": _cmd_checkpoint,
-                "pretrain": _cmd_pretrain, "evidence": _cmd_evidence, "verify": _cmd_verify}
     try:
-        if getattr(args, "plugin", None):
-            from benchmark.models import load_builtin_models, load_plugin
+        with console_logging(quiet=getattr(args, "quiet", False)):
+            if getattr(args, "plugin", None):
+                from benchmark.models import load_builtin_models, load_plugin
 
-            load_builtin_models()
-            for module in args.plugin:
-                load_plugin(module)
-        return handlers[args.command](args)
+                load_builtin_models()
+                for module in args.plugin:
+                    load_plugin(module)
+            return args.handler(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

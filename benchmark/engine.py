@@ -5,8 +5,8 @@ consecutive units share a subject's data.  :func:`run_benchmark` runs the units 
 stored, in this process or on an executor (:mod:`benchmark.executors`), keeping a few
 tasks in flight; for each one it first *claims* the unit in the results folder (so
 concurrent runs on one folder split the work), then stores the result the moment it
-comes back.  Units are evaluated by :mod:`benchmark.worker`, the same code everywhere,
-so a parallel run gives the same rows as a serial one.
+comes back.  Units (:mod:`benchmark.units`) are evaluated by :mod:`benchmark.worker`,
+the same code everywhere, so a parallel run gives the same rows as a serial one.
 
 Data that are not here and cannot be downloaded (offline) are summed up per dataset in
 :attr:`RunSummary.missing` (one line each, with the command that fetches them) instead
@@ -32,26 +32,24 @@ from benchmark.errors import UserError
 from benchmark.executors import make_executor
 from benchmark.pipelines import PipelineSpec
 from benchmark.metrics import check_metric
-from benchmark.preprocessing import PreprocessingConfig, digest
+from benchmark.preprocessing import PreprocessingConfig, digest, resolve_preprocessing
 from benchmark.preprocessing.config import preset_config
+from benchmark.process import seed_everything
 from benchmark.progress import Progress
 from benchmark.protocols import Protocol
 from benchmark.results import ResultStore, package_versions
-from benchmark.worker import (
+from benchmark.units import (
     EvaluationSettings,
-    config_digest,
     OfflineKey,
     Unit,
     UnitResult,
-    evaluate_unit,
+    config_digest,
     unit_row,
-    pipeline_preprocessing,
-    seed_everything,
 )
+from benchmark.worker import evaluate_unit
 
 __all__ = ["RunConfig", "RunSummary", "MissingDataset", "plan_units", "run_benchmark",
-           "seed_everything", "pipeline_preprocessing", "dataset_loading", "wanted",
-           "check_one_configuration"]
+           "seed_everything", "dataset_loading", "wanted", "check_one_configuration"]
 
 
 @dataclass
@@ -107,7 +105,11 @@ class MissingDataset:
     whole : bool
         Whether each unit needs every subject (cross-subject protocols).
     subjects : set of int
-        Subjects of the units not run for this reason.
+        Subjects of the units not run for this reason (their targets, for cross-subject
+        protocols).
+    missing : set of int
+        Subjects whose recordings were found missing (a cross-subject unit stops at the
+        first one, so there may be more).
     tried : bool
         Whether ``cause`` is an attempt's (rather than a refusal that followed one).
     """
@@ -118,6 +120,7 @@ class MissingDataset:
     n_subjects: int
     whole: bool = False
     subjects: set[int] = field(default_factory=set)
+    missing: set[int] = field(default_factory=set)
     tried: bool = False
 
     def fetch_command(self) -> str:
@@ -129,7 +132,12 @@ class MissingDataset:
 
     def line(self) -> str:
         """One line: the dataset, what was not run, where it was looked for, why, the fix."""
-        return (f"dataset {self.dataset}: subject(s) {_ranges(self.subjects)} not run: not in "
+        if self.whole:  # every unit needs every subject: say which were found missing
+            what = (f"subject(s) {_ranges(self.missing)} (at least) missing, so "
+                    f"{len(self.subjects)} target(s) not run:")
+        else:
+            what = f"subject(s) {_ranges(self.subjects)} not run:"
+        return (f"dataset {self.dataset}: {what} not in "
                 f"the MOABB cache under {self.where} and not downloadable ({self.cause}); "
                 f"run `{self.fetch_command()}` on a machine with network, or point MNE_DATA at "
                 "a folder that holds the data")
@@ -203,7 +211,7 @@ def plan_units(cfg: RunConfig) -> list[Unit]:
         for subject in subjects:
             for seed in cfg.seeds:
                 for pipe in cfg.pipelines:
-                    pre = pipeline_preprocessing(pipe, loading, cfg.template)
+                    pre = resolve_preprocessing(loading, pipe.preprocessing, cfg.template)
                     key = _unit_key(spec, subject, session, pipe, pre, cfg.protocol, seed,
                                     cfg.metric)
                     units.append(Unit(spec, int(subject), int(seed), pipe, pre, key,
@@ -253,18 +261,29 @@ def wanted(status: str | None, retry_failed: bool) -> bool:
     return status is None or (retry_failed and status != "ok")
 
 
-def run_benchmark(cfg: RunConfig, log: Callable[[str], None] = print,
+def run_benchmark(cfg: RunConfig, log: Callable[[str], None] | None = None,
                   progress: Progress | None = None) -> RunSummary:
     """Run every pending unit of the grid; return what happened.
 
     Whatever stops the run (Ctrl-C, SIGKILL, a user error), every unit that finished is
     stored, and ``results.csv`` is rewritten on the way out where the process can.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The grid and how to run it.
+    log : callable, optional
+        Where the default progress (one line per unit) goes; ``None``: where
+        :class:`~benchmark.progress.Progress` sends it.  Ignored with ``progress``.
+    progress : Progress, optional
+        How the run reports its progress (the CLI's bar or lines).
     """
     import time
 
     start = time.perf_counter()
     store = ResultStore(cfg.out)
-    progress = progress or Progress(log)
+    if progress is None:
+        progress = Progress() if log is None else Progress(log)
     summary = RunSummary()
     units = plan_units(cfg)
     check_one_configuration(units, store, cfg)
@@ -400,6 +419,7 @@ def _record(result: UnitResult, unit: Unit, store: ResultStore, summary: RunSumm
         if missing["tried"] and not entry.tried:  # an attempt's reason, not a refusal's
             entry.cause, entry.tried = missing["cause"], True
         entry.subjects.add(unit.subject)
+        entry.missing.add(int(missing["subject"]))
         summary.not_runnable.append(label)
         progress.unit_done(label)
     elif result.status == "ok":

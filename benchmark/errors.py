@@ -6,9 +6,38 @@ process exits with status 2.  Its message names the fix.
 
 from __future__ import annotations
 
+import difflib
+from typing import Iterable
+
 
 class UserError(Exception):
     """Bad input or a missing resource that the user can fix; the message says how."""
+
+
+def did_you_mean(name: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6,
+                 quote: bool = True) -> str:
+    """``"did you mean 'x'? "`` for the choices closest to ``name``, or ``""``.
+
+    The one place the suite's "unknown name" errors find their suggestion (difflib's
+    ratio, as timm's and argparse's suggestions do).
+
+    Parameters
+    ----------
+    name : str
+        What the user typed.
+    choices : iterable of str
+        The valid names.
+    n : int
+        At most this many suggestions, comma separated.
+    cutoff : float
+        Similarity below which a choice is not suggested (0-1).
+    quote : bool
+        Quote the suggestions (``'x'``) or not (``x``).
+    """
+    close = difflib.get_close_matches(name, list(choices), n=n, cutoff=cutoff)
+    if not close:
+        return ""
+    return f"did you mean {', '.join(repr(c) if quote else c for c in close)}? "
 
 
 class NotRunnable(UserError):

@@ -13,11 +13,17 @@ datasets have more trials, GPUs are faster.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["grid_table", "estimate_cost", "PRIOR_SECONDS_PER_FOLD", "LOAD_SECONDS"]
+from benchmark.datasets.cache import EpochCache
+from benchmark.engine import RunConfig, plan_units, wanted
+from benchmark.results import ResultStore
+
+__all__ = ["describe_dry_run", "grid_table", "estimate_cost", "format_duration",
+           "PRIOR_SECONDS_PER_FOLD", "LOAD_SECONDS"]
 
 #: seconds per fold by kind of model (first matching tag), 2 CPU cores, demo-sized subject
 PRIOR_SECONDS_PER_FOLD = {"heavy": 300.0, "deep": 30.0, "classical": 0.3}
@@ -89,6 +95,7 @@ def grid_table(pending) -> pd.DataFrame:
 
 
 def format_duration(seconds: float) -> str:
+    """``"42 s"``, ``"12 min"``, ``"3.5 h"`` or ``"4.0 days"``."""
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
@@ -96,3 +103,59 @@ def format_duration(seconds: float) -> str:
     if seconds < 3 * 86400:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} days"
+
+
+def _pending(cfg: RunConfig) -> tuple[list, list, pd.DataFrame | None, set]:
+    """The grid's units, those still to run, the rows stored in ``cfg.out`` (``None``: no
+    folder yet) and the (dataset, subject) pairs of those units in the epoch cache."""
+    units = plan_units(cfg)
+    root = Path(cfg.out)
+    store = ResultStore(root) if (root / "units").is_dir() else None
+    pending = [u for u in units if store is None or wanted(store.status(u.uid), cfg.retry_failed)]
+    rows = store.rows() if store is not None else None
+    cached = set()
+    if cfg.use_cache:
+        cache = EpochCache(cfg.cache_dir)
+        cached = {(u.spec.name, u.subject) for u in pending
+                  if cache.path(u.spec, u.subject, u.loading).exists()}
+    return units, pending, rows, cached
+
+
+def describe_dry_run(cfg: RunConfig) -> str:
+    """What ``run --dry-run`` prints: the grid, the units to run and their estimated cost.
+
+    Reads the output folder and the epoch cache; writes nothing.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The run as the command line would start it.
+
+    Returns
+    -------
+    str
+        Lines, without a final newline.
+    """
+    units, pending, rows, cached = _pending(cfg)
+    seeds = ",".join(map(str, cfg.seeds))
+    lines = [f"dry run: protocol {cfg.protocol.name}, seeds {seeds}, results in {cfg.out}",
+             f"{len(units)} unit(s) in the grid: {len(cfg.pipelines)} model(s) x "
+             f"{len(cfg.datasets)} dataset(s) x their subjects x {len(cfg.seeds)} seed(s); "
+             f"{len(units) - len(pending)} already stored, {len(pending)} to run"]
+    if not pending:
+        return "\n".join(lines)
+    cost = estimate_cost(units, pending, cfg.protocol, rows, cached)
+    shown = cost.assign(s_per_fold=cost["s_per_fold"].map(lambda v: f"{v:.2f}"),
+                        seconds=cost["seconds"].map(format_duration))
+    total = float(cost["seconds"].sum()) + cost.attrs["load_seconds"]
+    workers = cfg.jobs if not cfg.scheduler else None
+    last = f"total: ~{format_duration(total)} of compute"
+    if workers and workers > 1:
+        last += f", ~{format_duration(total / workers)} with --jobs {workers}"
+    lines += ["", "units to run (dataset x model):", grid_table(pending).to_string(),
+              "", "estimated cost (seconds per fold: measured in this folder, or a prior for a "
+              "demo-sized subject on 2 CPU cores):", shown.to_string(index=False),
+              "", f"loading {cost.attrs['subjects_to_load']} subject(s) not in the epoch "
+              f"cache: ~{format_duration(cost.attrs['load_seconds'])}",
+              last + " (a rough estimate)"]
+    return "\n".join(lines)

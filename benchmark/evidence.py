@@ -20,10 +20,12 @@ when the pretrained model is better on average, 1 otherwise.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Callable
 
 __all__ = ["run_evidence", "evidence_table", "HELD_OUT"]
+
+logger = logging.getLogger(__name__)
 
 HELD_OUT = ("SynBNCI2014001", "SynBNCI2014004", "SynBNCI2015001")
 
@@ -50,32 +52,33 @@ def evidence_table(df):
 
 
 def run_evidence(out: str = "results/evidence", seeds=(0, 1, 2), epochs: int = 30,
-                 train_size: float = 0.2, log: Callable[[str], None] = print) -> int:
-    """Pretrain, fine-tune both variants on held-out subjects, print and write the table."""
+                 train_size: float = 0.2) -> int:
+    """Pretrain, fine-tune both variants on held-out subjects, log and write the table."""
     from benchmark.datasets import resolve_datasets
     from benchmark.engine import RunConfig, run_benchmark
     from benchmark.pipelines import discover_pipelines
     from benchmark.protocols import get_protocol
     from benchmark.pretraining import PretrainConfig, pretrain
-    from benchmark.report import _markdown
+    from benchmark.reporting import to_markdown
     from benchmark.results import read_results
 
     root = Path(out)
     ckpt = pretrain(PretrainConfig(datasets="demo-pretrain", out=str(root / "pretrain"),
-                                   epochs=epochs, batch_size=32, log_every=0), log=log)
+                                   epochs=epochs, batch_size=32, log_every=0))
     specs = discover_pipelines()
     pipelines = [specs["mirepnet"].with_parameters(checkpoint=str(ckpt)), specs["mirepnet_scratch"]]
     cfg = RunConfig(pipelines=pipelines, datasets=resolve_datasets(list(HELD_OUT)),
                     protocol=get_protocol("paper", train_size=train_size), seeds=list(seeds),
                     out=str(root / "finetune"))
-    summary = run_benchmark(cfg, log=log)
+    summary = run_benchmark(cfg)
     if summary.failed or summary.not_runnable:
-        log(f"{len(summary.failed)} unit(s) failed, {len(summary.not_runnable)} not runnable")
+        logger.warning(f"{len(summary.failed)} unit(s) failed, "
+                       f"{len(summary.not_runnable)} not runnable")
         return 1
     table = evidence_table(read_results(root / "finetune"))
     text = (f"Accuracy (%) on held-out synthetic subjects, {train_size:.0%} of each subject's "
             f"trials for calibration, seeds {', '.join(map(str, seeds))}, pretraining "
-            f"{epochs} epochs on demo-pretrain:\n\n{_markdown(table)}\n")
+            f"{epochs} epochs on demo-pretrain:\n\n{to_markdown(table)}\n")
     (root / "evidence.md").write_text(text)
-    print(text)
+    logger.info(text)
     return 0 if table.loc["all", "difference"] > 0 else 1

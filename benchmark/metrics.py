@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from benchmark.errors import UserError
+from benchmark.errors import UserError, did_you_mean
 
 __all__ = ["METRICS", "METRIC_TITLES", "get_metric", "check_metric", "metric_of", "chance_level"]
 
@@ -69,10 +69,7 @@ def check_metric(name: str, n_classes: dict[str, int] | None = None) -> None:
         Classes per dataset of the run.
     """
     if name not in METRICS:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(METRICS), n=1, cutoff=0.4)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = did_you_mean(name, METRICS, cutoff=0.4)
         raise UserError(f"unknown --metric {name!r}: {hint}choose one of {', '.join(METRICS)}")
     if name == "roc_auc":
         multi = sorted(d for d, n in (n_classes or {}).items() if n != 2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from benchmark.errors import NotRunnable
 from benchmark.pipelines import PipelineSpec
-from benchmark.preprocessing import PreprocessingConfig
+from benchmark.preprocessing import PreprocessingConfig, resolve_preprocessing
 from benchmark.preprocessing.template import TEMPLATE_CHANNELS, chs_info
 
 __all__ = ["parameter_count", "input_shape"]
@@ -19,23 +19,15 @@ __all__ = ["parameter_count", "input_shape"]
 def input_shape(pipe: PipelineSpec, n_chans: int, base: PreprocessingConfig | None = None
                 ) -> tuple[int, int, float]:
     """``(n_chans, n_times, sfreq)`` a pipeline sees for a dataset with ``n_chans`` channels."""
-    pre = (base or PreprocessingConfig()).with_overrides(**pipe.preprocessing)
+    pre = resolve_preprocessing(base or PreprocessingConfig(), pipe.preprocessing)
     chans = len(TEMPLATE_CHANNELS) if pre.template != "none" else n_chans
     return chans, pre.n_times, pre.sfreq
-
-
-def _count(estimator) -> int | None:
-    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-    if not hasattr(final, "initialize") or not hasattr(final, "module"):
-        return None  # not a neural network: no fixed parameter count
-    final.initialize()
-    return int(sum(p.numel() for p in final.module_.parameters()))
 
 
 def parameter_count(pipe: PipelineSpec, n_chans: int, n_outputs: int,
                     base: PreprocessingConfig | None = None) -> int | None:
     """Trainable-size figure of ``pipe`` for a dataset (``None`` for non-neural pipelines)."""
-    from benchmark.models import get_model_entry, list_models
+    from benchmark.models import count_parameters, get_model_entry, list_models
 
     chans, n_times, sfreq = input_shape(pipe, n_chans, base)
     # Positions only matter to channel interpolation (a frozen buffer, not a parameter):
@@ -50,7 +42,7 @@ def parameter_count(pipe: PipelineSpec, n_chans: int, n_outputs: int,
         est = get_model_entry(twins[0]).factory(**shape) if twins else pipe.build(**shape)
     except NotRunnable:
         return None
-    return _count(est)
+    return count_parameters(est, initialize=True)  # None: not a network
 
 
 def model_size_table(df):

@@ -23,7 +23,6 @@ with its factory defaults and the default preprocessing.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import importlib
 import importlib.util
@@ -32,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmark.errors import UserError
+from benchmark.errors import UserError, did_you_mean
 from benchmark.preprocessing.config import digest
 
 __all__ = ["PipelineSpec", "load_pipeline_file", "discover_pipelines", "select_pipelines",
@@ -117,9 +116,26 @@ class PipelineSpec:
         return estimators[0] if len(estimators) == 1 else make_pipeline(*estimators)
 
 
+def _registry_module(name: str) -> str | None:
+    """``benchmark.models.X`` for a step's ``from: models.X`` when the registry has X.
+
+    In a pipeline file ``models`` names the suite's model registry (as ``from: models``
+    selects a registry model), whatever its import path: the file, and so its digest,
+    stays the same wherever the suite is installed.  A module the registry lacks is
+    imported as written (a project's own ``models`` package).
+    """
+    if not name.startswith("models."):
+        return None
+    candidate = f"benchmark.{name}"
+    try:
+        return candidate if importlib.util.find_spec(candidate) is not None else None
+    except ImportError:
+        return None
+
+
 def _import_class(step: dict, source: str):
     try:
-        module = importlib.import_module(step["from"])
+        module = importlib.import_module(_registry_module(step["from"]) or step["from"])
     except ImportError:
         raise UserError(
             f"pipeline {source}: cannot import module {step['from']!r}; fix the 'from' of step "
@@ -129,16 +145,15 @@ def _import_class(step: dict, source: str):
         return getattr(module, step["name"])
     except AttributeError:
         names = [n for n in dir(module) if not n.startswith("_")]
-        close = difflib.get_close_matches(step["name"], names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(step["name"], names).strip()
+        hint = f" ({hint})" if hint else ""
         raise UserError(
             f"pipeline {source}: {step['from']} has no {step['name']!r}{hint}; fix the step's name"
         ) from None
 
 
 def _unknown_key(key: str, valid: set[str], where: str) -> UserError:
-    close = difflib.get_close_matches(key, sorted(valid), n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = did_you_mean(key, sorted(valid))
     return UserError(f"{where}: unknown key {key!r}; {hint}valid keys are "
                      f"{', '.join(sorted(valid))}")
 
@@ -227,6 +242,10 @@ def _check_models_exist(spec: PipelineSpec, where: str) -> None:
 
 
 RECIPES_PACKAGE = "benchmark.recipes"
+#: What a pipeline file is called (setup.cfg ships the same as package data).
+RECIPE_SUFFIXES = (".yml", ".yaml")
+#: Where pipelines/ is in a source tree (unused by an installation, see builtin_pipeline_dir).
+SOURCE_TREE = Path(__file__).resolve().parent.parent
 
 
 def builtin_pipeline_dir() -> Path:
@@ -244,8 +263,11 @@ def builtin_pipeline_dir() -> Path:
     except ImportError:
         spec = None
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    # a source tree imported as such (see benchmark/__init__.py): pipelines/ beside it
+    if (SOURCE_TREE / "setup.cfg").is_file():
+        locations.append(str(SOURCE_TREE / "pipelines"))
     for location in locations:
-        if any(Path(location).glob("*.yml")):
+        if any(p.suffix in RECIPE_SUFFIXES for p in Path(location).glob("*")):
             return Path(location)
     raise UserError(f"the built-in pipeline files (package {RECIPES_PACKAGE}, the repository's "
                     f"pipelines/ folder) are missing from this installation; {fix}")
@@ -273,7 +295,7 @@ def discover_pipelines(dirs: list[Path] | None = None) -> dict[str, PipelineSpec
     for d in dirs:
         if not Path(d).is_dir():
             raise UserError(f"pipeline folder {d} does not exist; pass an existing folder")
-        for path in sorted(Path(d).glob("*.y*ml")):
+        for path in sorted(p for p in Path(d).glob("*") if p.suffix in RECIPE_SUFFIXES):
             spec = load_pipeline_file(path)
             spec.builtin = Path(d).resolve() == builtin
             if spec.name in specs:
@@ -319,8 +341,8 @@ def select_pipelines(selection: str | list[str],
             if not names:
                 raise UserError(f"no model matches {item!r}; `python -m benchmark list models`")
         else:
-            close = difflib.get_close_matches(low, list(specs) + sorted(all_tags), n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
+            hint = did_you_mean(low, list(specs) + sorted(all_tags), n=3, cutoff=0.5,
+                                quote=False)
             raise UserError(
                 f"unknown model {item!r}: {hint}`python -m benchmark list models` shows the "
                 f"{len(specs)} available (names, globs and tags work)"

@@ -5,23 +5,38 @@ the unit just finished (dataset, subject, model) and the ETA; messages are print
 it.  ``lines`` (the default when the output is a file or a pipe, as in cluster logs) is
 one plain line per finished unit with its position, e.g. ``[12/80] ...``.  ``none``
 prints only messages that matter (not-runnable reasons, failures).
+
+Lines and messages are records of this module's logger at INFO (the command line shows
+them on standard output, see :mod:`benchmark.console`); the bar is drawn on standard
+error, and :func:`write_line` writes a line above it.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
-from typing import Callable
+from typing import Callable, TextIO
 
-__all__ = ["Progress", "make_progress", "MODES"]
+__all__ = ["Progress", "make_progress", "write_line", "MODES"]
 
 MODES = ("auto", "bar", "lines", "none")
 
+logger = logging.getLogger(__name__)
+
 
 class Progress:
-    """Lines mode (also the base of the others)."""
+    """Lines mode (also the base of the others).
 
-    def __init__(self, log: Callable[[str], None] = print, verbose: bool = True):
-        self._log, self.verbose = log, verbose
+    Parameters
+    ----------
+    log : callable, optional
+        Takes each line (default: this module's logger, at INFO).
+    verbose : bool
+        Besides the messages, a line per finished unit (``False``: the ``none`` mode).
+    """
+
+    def __init__(self, log: Callable[[str], None] | None = None, verbose: bool = True):
+        self._log, self.verbose = log or logger.info, verbose
         self.total, self.count = 0, 0
 
     def start(self, total: int) -> None:
@@ -42,7 +57,7 @@ class Progress:
 
 
 class BarProgress(Progress):
-    """A tqdm bar on standard error; messages printed above it."""
+    """A tqdm bar on standard error; messages are shown above it (:func:`write_line`)."""
 
     def start(self, total: int) -> None:
         from tqdm.auto import tqdm
@@ -50,12 +65,6 @@ class BarProgress(Progress):
         super().start(total)
         self._bar = tqdm(total=total, unit="unit", dynamic_ncols=True, file=sys.stderr,
                          smoothing=0.1)
-
-    def message(self, text: str) -> None:
-        bar = getattr(self, "_bar", None)
-        if bar is None:
-            return super().message(text)
-        bar.write(text, file=sys.stdout)
 
     def unit_done(self, label: str, text: str = "") -> None:
         self.count += 1
@@ -69,10 +78,30 @@ class BarProgress(Progress):
             self._bar = None
 
 
-def make_progress(mode: str = "auto", log: Callable[[str], None] = print) -> Progress:
-    """``auto``: a bar on a terminal, lines otherwise."""
+def make_progress(mode: str = "auto", log: Callable[[str], None] | None = None) -> Progress:
+    """``auto``: a bar on a terminal, lines otherwise; ``log`` as :class:`Progress` takes it."""
     if mode == "auto":
         mode = "bar" if sys.stderr.isatty() else "lines"
     if mode == "bar":
         return BarProgress(log)
     return Progress(log, verbose=mode == "lines")
+
+
+def write_line(text: str, stream: TextIO) -> None:
+    """Write ``text`` and a newline to ``stream`` and flush it; above the bar if one is shown.
+
+    tqdm's ``external_write_mode`` clears the bars sharing the terminal while the line is
+    written and redraws them after (what ``tqdm.write`` does, with a flush).
+
+    Parameters
+    ----------
+    text : str
+        One line, without its newline.
+    stream : file-like
+        Where it goes (standard output or standard error).
+    """
+    from tqdm.auto import tqdm
+
+    with tqdm.external_write_mode(file=stream):
+        stream.write(text + "\n")
+        stream.flush()

@@ -19,24 +19,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import pandas as pd
 
 from benchmark.errors import UserError
+from benchmark.files import atomic_write_text
+from benchmark.rows import ROW_COLUMNS, ResultRow
 
 __all__ = ["ResultStore", "read_results", "package_versions", "ROW_COLUMNS"]
-
-ROW_COLUMNS = [
-    "dataset", "subject", "session", "model", "protocol", "protocol_version", "shots", "seed",
-    "fold", "status", "score", "metric", "n_train", "n_test", "n_classes", "n_chans",
-    "fit_time", "predict_time", "n_params", "data_chans", "data_sfreq", "data_native_sfreq",
-    "data_trials",
-    "data_sessions", "classes", "error", "split", "unit_id", "config_digest", "preprocessing",
-    "pipeline", "protocol_config", "model_info", "versions", "finished_at",
-]  # fmt: skip
 
 _PACKAGES = ("mirepnet-benchmark", "numpy", "scipy", "scikit-learn", "torch", "braindecode",
              "moabb", "mne", "pyriemann", "pandas")
@@ -53,22 +45,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "absent"
     return out
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 class ResultStore:
@@ -120,14 +96,15 @@ class ResultStore:
             return None
         return lock
 
-    def write(self, unit_id: str, status: str, rows: list[dict[str, Any]], error: str = "",
+    def write(self, unit_id: str, status: str, rows: list[ResultRow], error: str = "",
               rerun: bool = False) -> None:
         """Store a unit's rows; ``rerun``: its rows count until a later run reruns it
         (:meth:`status` says ``None``), as for data that could not be downloaded."""
-        payload = {"unit_id": unit_id, "status": status, "error": error, "rows": rows}
+        payload = {"unit_id": unit_id, "status": status, "error": error,
+                   "rows": [row.to_dict() for row in rows]}
         if rerun:
             payload["rerun"] = True
-        _atomic_write(self._path(unit_id), json.dumps(payload, default=_jsonable))
+        atomic_write_text(self._path(unit_id), json.dumps(payload, default=_jsonable))
 
     def iter_units(self) -> Iterable[dict]:
         for path in sorted((self.root / "units").glob("*.json")):
@@ -137,6 +114,7 @@ class ResultStore:
                 continue
 
     def rows(self) -> pd.DataFrame:
+        """Every stored row, the columns of :data:`~benchmark.rows.ROW_COLUMNS` first."""
         rows = [row for unit in self.iter_units() for row in unit["rows"]]
         df = pd.DataFrame(rows)
         for col in ROW_COLUMNS:
@@ -152,7 +130,7 @@ class ResultStore:
         with FileLock(str(self.root / "locks" / "results.csv.lock")):
             df = self.rows().sort_values(["dataset", "model", "subject", "seed", "shots", "fold",
                                           "session", "unit_id"], kind="stable")
-            _atomic_write(path, df.to_csv(index=False))
+            atomic_write_text(path, df.to_csv(index=False))
         return path
 
 

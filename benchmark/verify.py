@@ -40,10 +40,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 
-__all__ = ["Verdict", "verify_results", "verdict_for_report", "VERDICT_FILE"]
-
-#: the verdict's lines, written next to the report's tables by ``write_report``
-VERDICT_FILE = "verify.txt"
+__all__ = ["Verdict", "verify_results", "verdict_for_report"]
 
 _LOADING_FIELDS = ("fmin", "fmax", "sfreq", "window_s", "tmin")
 
@@ -525,7 +522,11 @@ def verify_results(path: str | Path, cache_dir: str | None = None,
 
 
 def verdict_for_report(results_dir: str | Path, **kwargs: Any) -> Verdict | None:
-    """:func:`verify_results` of a report's folder, ``None`` where it holds no results."""
+    """:func:`verify_results` of a report's folder, ``None`` where it holds no results.
+
+    :func:`benchmark.reporting.write_report` shows it (``verdict=``); the report itself
+    reads the results table only, so the audit, which loads the data, runs here.
+    """
     try:
         return verify_results(results_dir, **kwargs)
     except UserError:

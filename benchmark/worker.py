@@ -2,8 +2,10 @@
 
 This is the code that runs wherever a unit runs: in the main process (a serial run), in
 a local worker process (``--jobs N``) or on a Dask worker (``--scheduler``).  It never
-writes results: it returns a :class:`UnitResult` and the main process stores it, so every
-executor gives the same rows and one process owns the output folder.
+writes results: it returns a :class:`~benchmark.units.UnitResult` (its rows are
+:class:`~benchmark.rows.ResultRow`) and the main process stores it, so every executor
+gives the same rows and one process owns the output folder.  A process is set up for
+units by :func:`benchmark.process.prepare_process` before its first one.
 
 A process keeps the data of the subject it last worked on (epochs, splits, aligned
 arrays), so consecutive units of one subject (the engine submits them in that order)
@@ -18,15 +20,12 @@ on this machine load, the others are not tried and come back as missing data.
 from __future__ import annotations
 
 import json
-import random
 import socket
 import sys
 import threading
 import time
 import traceback
 from contextlib import nullcontext
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import numpy as np
 
@@ -34,107 +33,22 @@ from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.datasets.loading import SubjectData, data_home, load_subject
 from benchmark.datasets.offline import network_refused
 from benchmark.errors import MissingData, NotRunnable, UserError
-from benchmark.pipelines import PipelineSpec
-from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info, digest
 from benchmark.metrics import get_metric
-from benchmark.protocols import Protocol, SplitIdentity, split_digest, split_identity
+from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info
+from benchmark.process import prepare_process, seed_everything
+from benchmark.protocols import SplitIdentity, split_digest, split_identity
 from benchmark.results import package_versions
+from benchmark.rows import ResultRow
+from benchmark.units import (
+    EvaluationSettings,
+    OfflineKey,
+    Unit,
+    UnitResult,
+    missing_info,
+    unit_row,
+)
 
-__all__ = ["Unit", "UnitResult", "Worker", "EvaluationSettings", "seed_everything",
-           "pipeline_preprocessing", "evaluate_unit", "unit_row", "limit_threads", "config_digest",
-           "missing_info", "OfflineKey"]
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and PyTorch (if imported) for one unit."""
-    random.seed(seed)
-    np.random.seed(seed % (2**32))
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.manual_seed(seed)
-
-
-def pipeline_preprocessing(pipe: PipelineSpec, base: PreprocessingConfig, template: str | None):
-    """The preprocessing a pipeline gets: base, its file's choices, the run's template.
-
-    With the ``moabb`` preset every pipeline gets ``base`` as it is (MOABB's paradigm:
-    no alignment, no template), whatever its file chooses.
-    """
-    if base.preset == "moabb":
-        return base
-    cfg = base.with_overrides(**pipe.preprocessing)
-    if template is not None and cfg.template != "none":
-        cfg = cfg.with_overrides(template=template)
-    return cfg
-
-
-@dataclass(eq=False)
-class Unit:
-    """One (dataset, subject, session, model, protocol, seed) evaluation of the grid."""
-
-    spec: DatasetSpec
-    subject: int
-    seed: int
-    pipe: PipelineSpec
-    pre: PreprocessingConfig  # the preprocessing this pipeline gets in this run
-    key: dict
-    uid: str = ""
-    attempts: int = 0  # submissions so far (a unit whose worker died is retried alone once)
-    loading: PreprocessingConfig = field(default_factory=PreprocessingConfig)  # the dataset's
-
-    @property
-    def label(self) -> str:
-        return f"{self.spec.name} s{self.subject} seed{self.seed} {self.pipe.name}"
-
-
-@dataclass
-class UnitResult:
-    """What evaluating a unit gave.
-
-    ``status`` is ``ok``, ``failed``, ``not_runnable`` (stored) or ``error`` (a user
-    mistake such as a wrong checkpoint file: the run stops with ``message``).
-    ``scope`` says what a ``not_runnable`` is about (``dataset`` or ``model``).
-    ``missing`` describes data that are not here and could not be downloaded (see
-    :func:`missing_info`), ``None`` otherwise.
-    """
-
-    uid: str
-    status: str
-    rows: list[dict] = field(default_factory=list)
-    details: str = ""
-    message: str = ""
-    scope: str = "model"
-    missing: dict | None = None
-
-
-# A dataset whose downloads failed for lack of network, with where it was looked for:
-# the failure says nothing about another machine or another MNE data folder.
-OfflineKey = tuple[str, str, str]  # (dataset, host, MNE data folder)
-
-
-def missing_info(exc: MissingData) -> dict:
-    """What the engine needs of a :class:`MissingData`, as plain (picklable) data.
-
-    ``refusal`` is the reason the dataset's later downloads are not tried (when
-    ``network``): the first failure, with its subject.
-    """
-    refusal = (f"the download of subject {exc.subject} failed in this run ({exc.cause})"
-               if exc.tried else exc.cause)
-    return {"dataset": exc.dataset, "subject": exc.subject, "where": exc.where,
-            "host": socket.gethostname(), "cause": exc.cause, "network": exc.network,
-            "tried": exc.tried, "refusal": refusal}
-
-
-@dataclass
-class EvaluationSettings:
-    """What a worker needs besides the unit (picklable, sent with each task)."""
-
-    protocol: Protocol
-    cache_dir: str | None  # None: no epoch cache (each unit carries its own preprocessing)
-    plugins: tuple[str, ...] = ()
-    threads: int | None = None  # BLAS/torch threads per worker process
-    token: str = ""  # identifies the run: a worker drops its memory when it changes
-    metric: str = "accuracy"  # benchmark.metrics.METRICS
+__all__ = ["Worker", "evaluate_unit"]
 
 
 class Worker:
@@ -265,20 +179,21 @@ class Worker:
         except Exception as exc:  # the split itself failed
             rows = [self._row(unit, status="failed", error=_reason(exc))]
             return UnitResult(unit.uid, "failed", rows, traceback.format_exc(), _reason(exc))
-        ok = [r for r in rows if r["status"] == "ok"]
+        ok = [r for r in rows if r.status == "ok"]
         if not ok:
-            reason = rows[0]["error"] if rows else "the protocol gave no folds"
+            reason = rows[0].error if rows else "the protocol gave no folds"
             if not rows:
                 rows = [self._row(unit, status="failed", error=reason)]
             return UnitResult(unit.uid, "failed", rows, "\n".join(errors), reason)
-        mean = np.mean([r["score"] for r in ok])
+        mean = np.mean([r.score for r in ok])
         folds = f", {len(ok)} folds" if len(ok) > 1 else ""
         failed = f", {len(rows) - len(ok)} fold(s) failed" if len(ok) < len(rows) else ""
         message = (f"{self.settings.metric} {mean:.3f}{folds}{failed} "
-                   f"(fit {sum(r['fit_time'] for r in ok):.1f} s)")
+                   f"(fit {sum(r.fit_time for r in ok):.1f} s)")
         return UnitResult(unit.uid, "ok", rows, "\n".join(errors), message)
 
-    def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all) -> dict:
+    def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all
+                  ) -> ResultRow:
         """Calibrate on ``fold.train``, score on ``fold.test``; the result row."""
         pre = unit.pre
         pkey = (self.identity(unit).with_fold(fold.fold), pre.digest())
@@ -310,58 +225,10 @@ class Worker:
                          n_test=len(yte), n_classes=len(classes), n_chans=Xtr.shape[1],
                          fit_time=t1 - t0, predict_time=t2 - t1,
                          model_info=_model_info(model), n_params=_n_params(model),
-                         data=_data_facts(data, unit.subject, classes, unit.spec.sfreq))
+                         **_data_facts(data, unit.subject, classes, unit.spec.sfreq))
 
-    def _row(self, unit: Unit, **fields) -> dict:
+    def _row(self, unit: Unit, **fields) -> ResultRow:
         return unit_row(self.settings, self.versions, unit, **fields)
-
-
-def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status, error="",
-             fold=0, shots=None, session=None, split="", score=np.nan, n_train=None,
-             n_test=None, n_classes=None, n_chans=None, fit_time=None, predict_time=None,
-             model_info="", n_params=None, data=None) -> dict:
-    """One row of the results table for ``unit`` (a fold, or the whole unit if it failed)."""
-    key, pipe = unit.key, unit.pipe
-    pre = unit.pre
-    return {
-        "dataset": key["dataset"],
-        "subject": key["subject"],
-        "session": session or key["session"],
-        "model": pipe.name,
-        "protocol": settings.protocol.name,
-        "protocol_version": settings.protocol.version,
-        "shots": shots,
-        "seed": key["seed"],
-        "fold": fold,
-        "status": status,
-        "score": score,
-        "metric": settings.metric,
-        "n_train": n_train,
-        "n_test": n_test,
-        "n_classes": n_classes,
-        "n_chans": n_chans,
-        "fit_time": fit_time,
-        "predict_time": predict_time,
-        "n_params": n_params,
-        **(data or dict.fromkeys(["data_chans", "data_sfreq", "data_native_sfreq",
-                                  "data_trials", "data_sessions", "classes"])),
-        "error": error,
-        "split": split,
-        "unit_id": unit.uid,
-        "config_digest": config_digest(pipe, pre, settings.protocol),
-        "preprocessing": json.dumps(pre.to_dict(), sort_keys=True),
-        "pipeline": json.dumps(pipe.to_dict(), sort_keys=True, default=str),
-        "protocol_config": json.dumps(settings.protocol.to_dict(), sort_keys=True),
-        "model_info": model_info,
-        "versions": json.dumps(versions, sort_keys=True),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def config_digest(pipe: PipelineSpec, pre: PreprocessingConfig, protocol: Protocol) -> str:
-    """The configuration a row was made with: pipeline, preprocessing and protocol."""
-    return digest({"pipeline": pipe.to_dict(), "pre": pre.to_dict(),
-                   "protocol": protocol.to_dict()})
 
 
 def _reason(exc: BaseException) -> str:
@@ -423,42 +290,6 @@ def evaluate_unit(settings: EvaluationSettings, unit: Unit,
     """
     worker = getattr(_LOCAL, "worker", None)
     if worker is None or worker.settings.token != settings.token:
-        _prepare_process(settings)
+        prepare_process(settings.plugins, settings.threads)
         worker = _LOCAL.worker = Worker(settings)
     return worker.evaluate(unit, offline)
-
-
-def quiet_warnings() -> None:
-    """Hide the libraries' deprecation notices and known harmless warnings (CLI, workers)."""
-    import warnings
-
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning, module="braindecode")
-    warnings.filterwarnings("ignore", message="A window was not provided")  # BIOT's STFT
-    warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")  # ADFCNN
-
-
-def _prepare_process(settings: EvaluationSettings) -> None:
-    quiet_warnings()
-    if settings.plugins:
-        from benchmark.models import load_builtin_models, load_plugin
-
-        load_builtin_models()
-        for module in settings.plugins:
-            load_plugin(module)
-    if settings.threads:
-        limit_threads(settings.threads)
-
-
-def limit_threads(n: int) -> None:
-    """Use ``n`` BLAS/OpenMP threads in this process (and in torch, once it is imported)."""
-    import os
-
-    from threadpoolctl import threadpool_limits
-
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(n)
-    threadpool_limits(limits=n)
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(n)

@@ -1,9 +1,13 @@
 """The model zoo.
 
-Every module in this package registers its models with
+Every public module in this package registers its models with
 :func:`benchmark.models.registry.register_model`; :func:`load_builtin_models` imports them all
 (any new module dropped here is found, nothing else to edit).  Heavy libraries
 (torch, braindecode) are imported inside the factories, so listing models is fast.
+Private modules (``_name.py``) hold what the models share: the networks, checkpoint
+loading, the deep models' training :class:`Recipe` and factory helper (:func:`deep_model`),
+and what the command line does with pretrained weights; their public names are exported
+here.
 
 Models defined outside the package are plug-ins, found in two ways:
 
@@ -24,9 +28,23 @@ if __name__ != "benchmark.models":  # imported as `models` from the checkout's r
     )
 
 import importlib
-import threading
-import pkgutil
 
+from ._checkpoint import CheckpointError
+from ._deep import count_parameters
+from ._discovery import (
+    ENTRY_POINT_GROUP,
+    load_builtin_models,
+    load_entry_point_plugins,
+    load_plugin,
+)
+from ._pretrained import (
+    prefetch_weights,
+    preflight_weights,
+    pretrained_models,
+    with_checkpoints,
+)
+from ._recipe import FINETUNING, Network, Recipe, Signal, deep_model
+from ._template import N_TEMPLATE_CHANNELS
 from .registry import (
     KNOWN_TAGS,
     ModelEntry,
@@ -36,58 +54,42 @@ from .registry import (
     register_model,
 )
 
+#: Public names of the private torch modules, imported on first use (PEP 562), so that
+#: ``import benchmark.models`` and ``list models`` stay free of torch.
+_LAZY = {
+    "MIRepNet": "._mirepnet_arch",
+    "MIRepNetPretrain": "._mirepnet_arch",
+    "MIRepNetWeights": "._mirepnet_weights",
+}
+
 __all__ = [
+    "CheckpointError",
+    "ENTRY_POINT_GROUP",
+    "FINETUNING",
     "KNOWN_TAGS",
     "ModelEntry",
+    "N_TEMPLATE_CHANNELS",
+    "Network",
+    "Recipe",
+    "Signal",
+    "count_parameters",
     "create_model",
+    "deep_model",
     "get_model_entry",
     "list_models",
     "load_builtin_models",
+    "load_entry_point_plugins",
     "load_plugin",
+    "prefetch_weights",
+    "preflight_weights",
+    "pretrained_models",
     "register_model",
+    "with_checkpoints",
+    *_LAZY,
 ]
 
-ENTRY_POINT_GROUP = "benchmark.models"
 
-_LOADED = False
-_LOADING = threading.RLock()  # other threads wait until every module is registered
-
-
-def load_builtin_models() -> None:
-    """Import every module of the ``models`` package once (they register themselves).
-
-    Thread-safe: a Dask worker runs units in several threads, and a second thread must
-    not see a half-filled registry.  The loading thread itself may re-enter (a model
-    module that asks the registry) and returns at once.
-    """
-    global _LOADED
-    with _LOADING:
-        if _LOADED:
-            return
-        _LOADED = True
-        for info in pkgutil.iter_modules(__path__):
-            if info.name != "registry" and not info.name.startswith("_"):
-                importlib.import_module(f"{__name__}.{info.name}")
-        load_entry_point_plugins()
-
-
-def load_entry_point_plugins() -> list[str]:
-    """Import the modules declared in the ``benchmark.models`` entry-point group."""
-    from importlib.metadata import entry_points
-
-    loaded = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        load_plugin(ep.value.split(":")[0], origin=f"entry point {ep.name!r}")
-        loaded.append(ep.name)
-    return loaded
-
-
-def load_plugin(module: str, origin: str = "--plugin") -> None:
-    """Import a module that registers models; a one-line error if it cannot be imported."""
-    from benchmark.errors import UserError
-
-    try:
-        importlib.import_module(module)
-    except ImportError as exc:
-        raise UserError(f"cannot import model plug-in {module!r} ({origin}): {exc}; check the "
-                        "module path, or install the package that provides it") from None
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_LAZY[name], __name__), name)

@@ -29,13 +29,11 @@ from braindecode.models.base import EEGModuleMixin
 from torch import nn
 
 from benchmark.errors import UserError
+from ._checkpoint import CheckpointError, LoadPlan, file_sha256
+from ._hub import SAVE_PRETRAINED_FILES as WEIGHT_FILES
 from ._hub import hub_file
-from ._mirepnet_weights import CheckpointError, _sha256
 
-__all__ = ["ResampledBackbone", "BraindecodeHubWeights", "SIGNAL_KEYS", "WEIGHT_FILES",
-           "prefetch_repo"]
-
-WEIGHT_FILES = ("config.json", "model.safetensors")
+__all__ = ["ResampledBackbone", "BraindecodeHubWeights", "SIGNAL_KEYS", "WEIGHT_FILES"]
 
 SIGNAL_KEYS = ("n_outputs", "n_chans", "chs_info", "n_times", "input_window_seconds", "sfreq",
                "braindecode_version")
@@ -137,7 +135,7 @@ class BraindecodeHubWeights:
             raise CheckpointError(f"{config} is not valid JSON; "
                                   "download the weights again") from None
         arch = {k: v for k, v in doc.items() if k not in SIGNAL_KEYS}
-        return cls(source, str(Path(weights).parent), config, weights, _sha256(weights), arch,
+        return cls(source, str(Path(weights).parent), config, weights, file_sha256(weights), arch,
                    doc.get("n_outputs"))
 
     def read(self) -> dict:
@@ -158,8 +156,6 @@ class BraindecodeHubWeights:
         trials are shorter than in pretraining) loads its leading positions, which is
         what the backbone reads anyway.  Anything else is an error.
         """
-        from ._mirepnet_weights import LoadPlan
-
         state = self.read()
         expected = {k: tuple(v.shape) for k, v in module.backbone.state_dict().items()}
         plan, unknown, mismatched, tensors = LoadPlan(), [], [], {}
@@ -209,17 +205,3 @@ class BraindecodeHubWeights:
         return {"checkpoint": self.source, "file": Path(self.weights_path).name,
                 "sha256": self.sha256}
 
-
-def prefetch_repo(repo: str) -> str:
-    """Download a braindecode weights repository into the Hugging Face cache; its folder."""
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()  # no retry chatter: a failure is one line
-    try:
-        paths = [hf_hub_download(repo, f) for f in WEIGHT_FILES]
-    except Exception as exc:
-        raise UserError(f"cannot download {repo} ({type(exc).__name__}); check the network, or "
-                        "copy its config.json and model.safetensors into a folder and pass "
-                        "--checkpoint FOLDER") from None
-    return str(Path(paths[0]).parent)

@@ -2,7 +2,8 @@
 
 Every deep model of the zoo is a braindecode ``EEGModuleMixin`` module wrapped in
 braindecode's ``EEGClassifier`` (skorch), so it is a scikit-learn estimator that
-``clone()`` copies and that takes arrays ``(n_trials, n_chans, n_times)``.
+``clone()`` copies and that takes arrays ``(n_trials, n_chans, n_times)``;
+:func:`count_parameters` gives the size of the network inside one.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def _few_shot_classifier_class():
         batch size is capped at the number of trials and such a last batch is dropped.
 
         ``init_weights`` (an object with ``apply(module)``, e.g.
-        :class:`benchmark.models._mirepnet_weights.MIRepNetWeights`) initialises every fresh module
+        :class:`benchmark.models.MIRepNetWeights`) initialises every fresh module
         from pretrained weights; what it loaded is kept in ``model_info_``.
         """
 
@@ -79,37 +80,20 @@ def _few_shot_classifier_class():
 _CLASS = None
 
 
-def braindecode_classifier(
-    module_cls,
-    *,
-    n_chans: int,
-    n_outputs: int,
-    n_times: int,
-    sfreq: float,
-    chs_info=None,
-    max_epochs: int = 100,
-    batch_size: int = 8,
-    lr: float = 1e-3,
-    weight_decay: float = 0.0,
-    optimizer: str = "adamw",
-    scheduler: str | None = "cosine",
-    device: str | None = None,
-    module_kwargs: dict[str, Any] | None = None,
-    init_weights=None,
-):
-    """A scikit-learn classifier training ``module_cls`` with a plain recipe.
+def braindecode_classifier(module_cls, signal, recipe, *, device: str | None = None,
+                           module_kwargs: dict[str, Any] | None = None, init_weights=None):
+    """A scikit-learn classifier training ``module_cls`` with ``recipe``.
 
     Parameters
     ----------
     module_cls : type
         A braindecode model class (``EEGModuleMixin``).
-    n_chans, n_outputs, n_times, sfreq, chs_info
-        braindecode's signal parameters.
-    max_epochs, batch_size, lr, weight_decay
-        The training recipe (from the pipeline file).
-    optimizer : {"adamw", "adam"}
-    scheduler : {"cosine", None}
-        Cosine annealing of the learning rate over ``max_epochs``.
+    signal : benchmark.models._recipe.Signal
+        braindecode's signal parameters (``n_chans, n_outputs, n_times, sfreq, chs_info``).
+    recipe : benchmark.models._recipe.Recipe
+        The training recipe: epochs, batch size, optimizer (``"adamw"`` or ``"adam"``),
+        learning rate, weight decay, scheduler (``"cosine"``: cosine annealing of the
+        learning rate over the epochs, or ``None``).
     device : str, optional
         ``"cuda"`` when available, else ``"cpu"``, unless given.
     module_kwargs : dict, optional
@@ -124,34 +108,56 @@ def braindecode_classifier(
     if _CLASS is None:
         _CLASS = _few_shot_classifier_class()
     optimizers = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam}
-    if optimizer not in optimizers:
+    if recipe.optimizer not in optimizers:
         from benchmark.errors import UserError
 
-        raise UserError(f"unknown optimizer {optimizer!r}; choose one of {sorted(optimizers)}")
+        raise UserError(f"unknown optimizer {recipe.optimizer!r}; choose one of "
+                        f"{sorted(optimizers)}")
     callbacks = []
-    if scheduler == "cosine":
+    if recipe.scheduler == "cosine":
         callbacks.append(
-            ("lr_scheduler", LRScheduler("CosineAnnealingLR", T_max=max(1, max_epochs)))
+            ("lr_scheduler", LRScheduler("CosineAnnealingLR", T_max=max(1, recipe.max_epochs)))
         )
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     module_params = {f"module__{k}": v for k, v in (module_kwargs or {}).items()}
-    signal = dict(n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq)
-    if chs_info is not None:
-        signal["chs_info"] = chs_info
+    shape = dict(n_chans=signal.n_chans, n_outputs=signal.n_outputs, n_times=signal.n_times,
+                 sfreq=signal.sfreq)
+    if signal.chs_info is not None:
+        shape["chs_info"] = signal.chs_info
     return _CLASS(
         module=module_cls,
-        **{f"module__{k}": v for k, v in signal.items()},
+        **{f"module__{k}": v for k, v in shape.items()},
         **module_params,
-        optimizer=optimizers[optimizer],
-        optimizer__lr=lr,
-        optimizer__weight_decay=weight_decay,
-        batch_size=batch_size,
-        max_epochs=max_epochs,
+        optimizer=optimizers[recipe.optimizer],
+        optimizer__lr=recipe.lr,
+        optimizer__weight_decay=recipe.weight_decay,
+        batch_size=recipe.batch_size,
+        max_epochs=recipe.max_epochs,
         train_split=None,
         callbacks=callbacks,
         device=device,
-        classes=list(range(n_outputs)),
+        classes=list(range(signal.n_outputs)),
         init_weights=init_weights,
         verbose=0,
     )
+
+
+def count_parameters(estimator, *, initialize: bool = False) -> int | None:
+    """Parameters of the network an estimator trains (``None`` when it trains none).
+
+    Parameters
+    ----------
+    estimator : estimator
+        A model of the zoo, or a scikit-learn pipeline ending in one.
+    initialize : bool
+        Build the network first (an unfitted skorch estimator has none yet); otherwise
+        the estimator's network is counted as it stands (``module_``, after ``fit``).
+    """
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    if initialize and hasattr(final, "initialize") and hasattr(final, "module"):
+        final.initialize()
+    module = getattr(final, "module_", None)
+    if module is None or not hasattr(module, "parameters"):
+        return None
+    return int(sum(p.numel() for p in module.parameters()))

@@ -3,14 +3,20 @@
 Shared by every model with pretrained weights.  Offline (no network, or
 ``HF_HUB_OFFLINE``) with nothing cached, the error is one line saying where the cache
 is and how to get the file; a failed download is remembered for the rest of the
-process, so a grid of units does not retry it once per unit.
+process, so a grid of units does not retry it once per unit.  :func:`prefetch` fills
+the cache ahead of a run (``python -m benchmark download --weights``).
 """
 
 from __future__ import annotations
 
-from benchmark.errors import NotRunnable
+from pathlib import Path
 
-__all__ = ["hub_file"]
+from benchmark.errors import NotRunnable, UserError
+
+__all__ = ["hub_file", "prefetch", "split_hub_source", "SAVE_PRETRAINED_FILES"]
+
+#: The files of a braindecode ``save_pretrained`` folder, as published on the Hub.
+SAVE_PRETRAINED_FILES = ("config.json", "model.safetensors")
 
 _FAILURES: dict[tuple[str, str, str], str] = {}
 
@@ -54,3 +60,51 @@ def hub_file(repo: str, filename: str, *, model: str, label: str) -> str:
         why = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
         _FAILURES[key] = _offline_message(label, model, repo, filename, cache, why)
         raise NotRunnable(_FAILURES[key]) from None
+
+
+def split_hub_source(source: str) -> tuple[str, str | None]:
+    """``"hf://OWNER/REPO[/FILE]"`` as ``("OWNER/REPO", "FILE" or None)``.
+
+    Raises
+    ------
+    UserError
+        Fewer than two parts after ``hf://``.
+    """
+    parts = source.removeprefix("hf://").strip("/").split("/")
+    if len(parts) < 2:
+        raise UserError(f"bad Hub source {source!r}: use hf://OWNER/REPO[/FILE]")
+    return "/".join(parts[:2]), "/".join(parts[2:]) or None
+
+
+def prefetch(repo: str, filename: str | None = None) -> str:
+    """Download Hub weights into the Hugging Face cache (needs network).
+
+    Parameters
+    ----------
+    repo : str
+        ``OWNER/REPO`` on the Hub.
+    filename : str, optional
+        One file of the repository (its path is returned); without it, the
+        :data:`SAVE_PRETRAINED_FILES` of a braindecode ``save_pretrained`` folder (the
+        folder is returned).
+
+    Raises
+    ------
+    UserError
+        The download failed; one line that names the manual alternative.
+    """
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # no retry chatter: a failure is one line
+    files = (filename,) if filename else SAVE_PRETRAINED_FILES
+    try:
+        paths = [hf_hub_download(repo, f) for f in files]
+    except Exception as exc:
+        what, fix = ((f"{repo}/{filename}", "copy the file by hand and pass --checkpoint PATH")
+                     if filename else
+                     (repo, f"copy its {' and '.join(files)} into a folder and pass "
+                            "--checkpoint FOLDER"))
+        raise UserError(f"cannot download {what} ({type(exc).__name__}); check the network, "
+                        f"or {fix}") from None
+    return paths[0] if filename else str(Path(paths[0]).parent)

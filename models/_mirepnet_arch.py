@@ -18,7 +18,7 @@ from braindecode.models.base import EEGModuleMixin
 from torch import nn
 from torch.nn import functional as F
 
-from .mirepnet import N_TEMPLATE_CHANNELS
+from ._template import N_TEMPLATE_CHANNELS
 
 EMBED_DIM = 256
 FREEZE_OPTIONS = ("none", "embedding", "encoder")

@@ -18,7 +18,6 @@ file "loads" with random layers.  Here every key is mapped explicitly:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import zipfile
@@ -27,11 +26,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from benchmark.errors import UserError
-from ._hub import hub_file
+from ._checkpoint import CheckpointError, LoadPlan, file_sha256
+from ._hub import hub_file, split_hub_source
+from ._template import N_TEMPLATE_CHANNELS
 
 __all__ = [
-    "HUB_REPO", "HUB_FILENAME", "CheckpointError", "LoadPlan", "MIRepNetWeights",
-    "resolve_checkpoint", "read_state_dict", "plan_load", "prefetch",
+    "HUB_REPO", "HUB_FILENAME", "MIRepNetWeights", "resolve_checkpoint", "read_state_dict",
+    "plan_load",
 ]  # fmt: skip
 
 HUB_REPO = "starself/MIRepNet"
@@ -43,18 +44,12 @@ PRETRAINING_ONLY = {"mask_token": "pretraining only (mask token)",
 _OPTIONAL = ("num_batches_tracked",)  # a counter; absent from some saves, irrelevant here
 
 
-class CheckpointError(UserError):
-    """A checkpoint that cannot be used as MIRepNet weights (one line, names the fix)."""
-
-
 def _hub_spec(source: str) -> tuple[str, str] | None:
     if source.lower() in HUB_ALIASES:
         return HUB_REPO, HUB_FILENAME
     if source.startswith("hf://"):
-        parts = source[5:].strip("/").split("/")
-        if len(parts) < 2:
-            raise UserError(f"bad Hub source {source!r}: use hf://OWNER/REPO[/FILE]")
-        return "/".join(parts[:2]), "/".join(parts[2:]) or HUB_FILENAME
+        repo, filename = split_hub_source(source)
+        return repo, filename or HUB_FILENAME
     return None
 
 
@@ -77,30 +72,6 @@ def resolve_checkpoint(source: str | os.PathLike) -> str:
         raise UserError(f"checkpoint file {path} does not exist; fix --checkpoint (a .pth file, "
                         "'hub' or hf://OWNER/REPO/FILE)")
     return str(path.resolve())
-
-
-def prefetch(source: str = "hub") -> str:
-    """Download Hub weights into the Hugging Face cache (needs network); return the path."""
-    hub = _hub_spec(source)
-    if hub is None:
-        return resolve_checkpoint(source)
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()  # no retry chatter: a failure is one line
-    try:
-        return hf_hub_download(*hub)
-    except Exception as exc:
-        raise UserError(f"cannot download {hub[0]}/{hub[1]} ({type(exc).__name__}); check the "
-                        "network, or copy the file by hand and pass --checkpoint PATH") from None
-
-
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @lru_cache(maxsize=4)
@@ -135,7 +106,7 @@ def _read_cached(path: str, size: int, mtime_ns: int):
     bad = [k for k, v in obj.items() if not isinstance(v, torch.Tensor)]
     if bad:
         raise CheckpointError(f"{name}: entry {bad[0]!r} is not a tensor; pass a plain state_dict")
-    return dict(obj), tuple(notes), _sha256(path)
+    return dict(obj), tuple(notes), file_sha256(path)
 
 
 def read_state_dict(path: str | os.PathLike) -> tuple[dict, tuple[str, ...], str]:
@@ -143,33 +114,6 @@ def read_state_dict(path: str | os.PathLike) -> tuple[dict, tuple[str, ...], str
     path = str(path)
     st = os.stat(path)
     return _read_cached(path, st.st_size, st.st_mtime_ns)
-
-
-@dataclass
-class LoadPlan:
-    """Which checkpoint keys load, which are skipped on purpose, which model keys stay new."""
-
-    loaded: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
-    new: list[str] = field(default_factory=list)
-    adapted: dict[str, str] = field(default_factory=dict)  # loaded after a documented change
-
-    def skipped_by_reason(self) -> dict[str, int]:
-        groups: dict[str, int] = {}
-        for reason in self.skipped.values():
-            groups[reason] = groups.get(reason, 0) + 1
-        return groups
-
-    def summary(self) -> str:
-        skipped = "; ".join(f"{n} {reason}" for reason, n in self.skipped_by_reason().items())
-        new = ", ".join(self.new) or "nothing"
-        adapted = "".join(f"; {k} {why}" for k, why in self.adapted.items())
-        return (f"loaded {len(self.loaded)} tensors{adapted}; skipped {skipped or 'nothing'}; "
-                f"initialised at random: {new}")
-
-    def to_dict(self) -> dict:
-        out = {"loaded": len(self.loaded), "skipped": self.skipped_by_reason(), "new": self.new}
-        return out | ({"adapted": dict(self.adapted)} if self.adapted else {})
 
 
 def plan_load(state: dict, expected: dict[str, tuple[int, ...]], *, name: str = "checkpoint",
@@ -227,7 +171,8 @@ def plan_load(state: dict, expected: dict[str, tuple[int, ...]], *, name: str = 
         key, got, want = mismatched[0]
         raise CheckpointError(
             f"{name} does not fit this MIRepNet: {key} is {got} in the file but {want} in the "
-            f"model ({len(mismatched)} mismatch(es)); use a checkpoint of the 45-channel, "
+            f"model ({len(mismatched)} mismatch(es)); use a checkpoint of the "
+            f"{N_TEMPLATE_CHANNELS}-channel, "
             "256-dim, 6-block architecture")
     missing = [k for k in expected if k not in state and not k.startswith("clshead.")
                and not k.endswith(_OPTIONAL)]
@@ -245,7 +190,8 @@ def _expected_shapes(n_outputs: int) -> dict[str, tuple[int, ...]]:
     from ._mirepnet_arch import MIRepNet
 
     with torch.device("meta"):
-        model = MIRepNet(n_outputs=n_outputs, n_chans=45, n_times=1000, sfreq=250.0)
+        model = MIRepNet(n_outputs=n_outputs, n_chans=N_TEMPLATE_CHANNELS, n_times=1000,
+                         sfreq=250.0)
     return {k: tuple(v.shape) for k, v in model.state_dict().items()}
 
 

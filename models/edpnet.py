@@ -6,7 +6,7 @@ paper adds, which braindecode does not implement, is in :mod:`benchmark.models._
 
 from __future__ import annotations
 
-from ._deep import braindecode_classifier
+from ._recipe import Network, Recipe, Signal, deep_model
 from .registry import register_model
 
 __all__ = ["edpnet"]
@@ -14,13 +14,9 @@ __all__ = ["edpnet"]
 
 @register_model(tags=("specialist", "deep"),
                 paper="Han et al., arXiv 2407.03177, 2024 (EDPNet; SST-DPN in KBS 315, 2025)")
-def edpnet(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
-           max_epochs: int = 100, batch_size: int = 8, lr: float = 1e-3,
-           weight_decay: float = 1e-2, device: str | None = None, **module_kwargs):
+@deep_model(Recipe(weight_decay=1e-2, optimizer="adam"))
+def edpnet(signal: Signal) -> Network:
     """EDPNet: spatial-spectral fusion, multi-scale variance pooling, dual prototypes."""
     from ._edpnet_arch import EDPNet
 
-    return braindecode_classifier(EDPNet, n_chans=n_chans, n_outputs=n_outputs, n_times=n_times,
-                                  sfreq=sfreq, chs_info=chs_info, max_epochs=max_epochs,
-                                  batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                                  optimizer="adam", device=device, module_kwargs=module_kwargs)
+    return Network(EDPNet)

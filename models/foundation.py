@@ -23,7 +23,7 @@ References
 from __future__ import annotations
 
 from benchmark.errors import NotRunnable
-from ._deep import braindecode_classifier
+from ._recipe import FINETUNING, RECIPE_PARAMETERS, Network, Signal, deep_model
 from .registry import register_model
 
 # name -> (backbone class, Hub repository, native rate, paper, extra tags)
@@ -52,52 +52,35 @@ def _check_signal(name: str, backbone: str, n_chans: int, chs_info) -> None:
                           "shared 45-channel template")
 
 
-def _build(name: str, backbone: str, native_sfreq: float, weights, *, n_chans, n_outputs,
-           n_times, sfreq, chs_info, max_epochs, batch_size, lr, weight_decay, optimizer, device):
-    from ._braindecode_hub import ResampledBackbone
-
-    return braindecode_classifier(
-        ResampledBackbone, n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq,
-        chs_info=chs_info, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-        weight_decay=weight_decay, optimizer=optimizer, device=device, init_weights=weights,
-        module_kwargs={"backbone": backbone, "native_sfreq": native_sfreq,
-                       "architecture": weights.architecture if weights is not None else {}})
-
-
 def _make_factories(name: str, backbone: str, repo: str, native_sfreq: float):
     """The pretrained factory (takes ``checkpoint``) and the scratch one (does not)."""
 
-    def pretrained(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
-                   checkpoint: str = "hub", max_epochs: int = 10, batch_size: int = 8,
-                   lr: float = 1e-3, weight_decay: float = 1e-6, optimizer: str = "adam",
-                   device: str | None = None):
+    def network(weights) -> Network:
+        from ._braindecode_hub import ResampledBackbone
+
+        architecture = weights.architecture if weights is not None else {}
+        return Network(ResampledBackbone, {"backbone": backbone, "native_sfreq": native_sfreq,
+                                           "architecture": architecture}, weights)
+
+    def pretrained(signal: Signal, *, checkpoint: str = "hub") -> Network:
         from ._braindecode_hub import BraindecodeHubWeights
 
-        _check_signal(name, backbone, n_chans, chs_info)
-        weights = BraindecodeHubWeights.from_source(checkpoint, default_repo=repo, model=name,
-                                                    label=name)
-        return _build(name, backbone, native_sfreq, weights, n_chans=n_chans,
-                      n_outputs=n_outputs, n_times=n_times, sfreq=sfreq, chs_info=chs_info,
-                      max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-                      weight_decay=weight_decay, optimizer=optimizer, device=device)
+        _check_signal(name, backbone, signal.n_chans, signal.chs_info)
+        return network(BraindecodeHubWeights.from_source(checkpoint, default_repo=repo,
+                                                         model=name, label=name))
 
-    def scratch(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
-                max_epochs: int = 10, batch_size: int = 8, lr: float = 1e-3,
-                weight_decay: float = 1e-6, optimizer: str = "adam", device: str | None = None):
-        _check_signal(name, backbone, n_chans, chs_info)
-        return _build(name, backbone, native_sfreq, None, n_chans=n_chans, n_outputs=n_outputs,
-                      n_times=n_times, sfreq=sfreq, chs_info=chs_info, max_epochs=max_epochs,
-                      batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                      optimizer=optimizer, device=device)
+    def scratch(signal: Signal) -> Network:
+        _check_signal(name, backbone, signal.n_chans, signal.chs_info)
+        return network(None)
 
-    for factory, full, doc in (
-            (pretrained, name, f"braindecode's {backbone} with the published weights ({repo}), "
-                               f"fed at {native_sfreq:g} Hz"),
-            (scratch, f"{name}_scratch", f"braindecode's {backbone} from random weights (no "
-                                         f"pretraining), fed at {native_sfreq:g} Hz")):
-        factory.__name__ = factory.__qualname__ = full
-        factory.__doc__ = doc
-    return pretrained, scratch
+    # the paper's recipe for every foundation model; the pipeline files name the optimizer
+    options = dict(tunable=(*RECIPE_PARAMETERS, "optimizer"), module_kwargs=False)
+    return (deep_model(FINETUNING, name=name, **options,
+                       doc=f"braindecode's {backbone} with the published weights ({repo}), "
+                           f"fed at {native_sfreq:g} Hz")(pretrained),
+            deep_model(FINETUNING, name=f"{name}_scratch", **options,
+                       doc=f"braindecode's {backbone} from random weights (no pretraining), "
+                           f"fed at {native_sfreq:g} Hz")(scratch))
 
 
 for _name, (_backbone, _repo, _sfreq, _paper, _tags) in FOUNDATION.items():

@@ -16,28 +16,22 @@ models does not load torch.
 
 from __future__ import annotations
 
+from benchmark.errors import UserError
+from ._recipe import FINETUNING, Network, Signal, deep_model
+from ._template import N_TEMPLATE_CHANNELS
 from .registry import register_model
 
-N_TEMPLATE_CHANNELS = 45
 HUB_SOURCE = "hf://starself/MIRepNet/MIRepNet.pth"
 FINETUNE_MODES = {"full": "none", "frozen_embedding": "embedding", "linear_probe": "encoder"}
 
 
-def _mirepnet_classifier(n_chans, n_outputs, n_times, sfreq, chs_info, *, finetune, max_epochs,
-                         batch_size, lr, weight_decay, device, init_weights, module_kwargs):
-    from benchmark.errors import UserError
-    from ._deep import braindecode_classifier
+def _network(finetune: str, weights=None) -> Network:
     from ._mirepnet_arch import MIRepNet
 
     if finetune not in FINETUNE_MODES:
         raise UserError(f"unknown finetune mode {finetune!r}; choose one of "
                         f"{', '.join(FINETUNE_MODES)}")
-    return braindecode_classifier(
-        MIRepNet, n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq,
-        chs_info=chs_info, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-        weight_decay=weight_decay, optimizer="adam", scheduler="cosine", device=device,
-        module_kwargs={"freeze": FINETUNE_MODES[finetune], **module_kwargs},
-        init_weights=init_weights)
+    return Network(MIRepNet, {"freeze": FINETUNE_MODES[finetune]}, weights)
 
 
 @register_model(
@@ -46,10 +40,9 @@ def _mirepnet_classifier(n_chans, n_outputs, n_times, sfreq, chs_info, *, finetu
     pretrained=HUB_SOURCE,
     paper="Liu et al., arXiv 2507.20254, 2025",
 )
-def mirepnet(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
-             checkpoint: str = "hub", load_head: bool | None = None, finetune: str = "full",
-             max_epochs: int = 10, batch_size: int = 8, lr: float = 1e-3,
-             weight_decay: float = 1e-6, device: str | None = None, **module_kwargs):
+@deep_model(FINETUNING)
+def mirepnet(signal: Signal, *, checkpoint: str = "hub", load_head: bool | None = None,
+             finetune: str = "full") -> Network:
     """MIRepNet from pretrained weights, fine-tuned with the release's recipe.
 
     Parameters
@@ -75,11 +68,9 @@ def mirepnet(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=
     """
     from ._mirepnet_weights import MIRepNetWeights
 
-    weights = MIRepNetWeights.from_source(checkpoint, n_outputs=n_outputs, load_head=load_head)
-    return _mirepnet_classifier(n_chans, n_outputs, n_times, sfreq, chs_info, finetune=finetune,
-                                max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-                                weight_decay=weight_decay, device=device, init_weights=weights,
-                                module_kwargs=module_kwargs)
+    weights = MIRepNetWeights.from_source(checkpoint, n_outputs=signal.n_outputs,
+                                          load_head=load_head)
+    return _network(finetune, weights)
 
 
 @register_model(
@@ -87,12 +78,7 @@ def mirepnet(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=
     n_chans=N_TEMPLATE_CHANNELS,
     paper="Liu et al., arXiv 2507.20254, 2025 (random init: the no-pretraining ablation)",
 )
-def mirepnet_scratch(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
-                     finetune: str = "full", max_epochs: int = 10, batch_size: int = 8,
-                     lr: float = 1e-3, weight_decay: float = 1e-6, device: str | None = None,
-                     **module_kwargs):
+@deep_model(FINETUNING)
+def mirepnet_scratch(signal: Signal, *, finetune: str = "full") -> Network:
     """MIRepNet architecture from random weights, with the release's fine-tuning recipe."""
-    return _mirepnet_classifier(n_chans, n_outputs, n_times, sfreq, chs_info, finetune=finetune,
-                                max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-                                weight_decay=weight_decay, device=device, init_weights=None,
-                                module_kwargs=module_kwargs)
+    return _network(finetune)

@@ -16,12 +16,12 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from benchmark.errors import UserError
+from benchmark.errors import UserError, did_you_mean
+from ._discovery import load_builtin_models
 
 __all__ = [
     "ModelEntry",
@@ -128,8 +128,7 @@ def register_model(
 
 def _unknown(name: str, choices: Iterable[str], what: str = "model") -> UserError:
     choices = sorted(choices)
-    close = difflib.get_close_matches(name.lower(), choices, n=3, cutoff=0.5)
-    hint = f"did you mean {', '.join(close)}? " if close else ""
+    hint = did_you_mean(name.lower(), choices, n=3, cutoff=0.5, quote=False)
     return UserError(
         f"unknown {what} {name!r}: {hint}"
         f"`python -m benchmark list {what}s` shows the {len(choices)} available"
@@ -138,8 +137,6 @@ def _unknown(name: str, choices: Iterable[str], what: str = "model") -> UserErro
 
 def get_model_entry(name: str) -> ModelEntry:
     """Return the :class:`ModelEntry` of ``name`` or raise a "did you mean" error."""
-    from . import load_builtin_models
-
     load_builtin_models()
     try:
         return _REGISTRY[name.lower()]
@@ -168,8 +165,6 @@ def create_model(name: str, **kwargs: Any) -> Any:
 
 def list_models(pattern: str | Iterable[str] = "*", tags: Iterable[str] = ()) -> list[str]:
     """Sorted registry names matching glob ``pattern`` (or any of several) and all ``tags``."""
-    from . import load_builtin_models
-
     load_builtin_models()
     patterns = [pattern] if isinstance(pattern, str) else list(pattern)
     wanted = set(tags)

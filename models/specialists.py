@@ -1,12 +1,13 @@
 """Specialist MI decoders from braindecode, registered under the names of the MIRepNet paper.
 
-Each entry wraps a braindecode model class (an ``EEGModuleMixin``) in the suite's
-scikit-learn classifier (:func:`benchmark.models._deep.braindecode_classifier`); the training
-recipe (optimizer, learning rate, epochs, batch size) is the factory's default and is
-set per pipeline in ``pipelines/<name>.yml``.
+Each row of :data:`SPECIALISTS` is a braindecode model class (an ``EEGModuleMixin``)
+trained by the suite's scikit-learn classifier with the row's :class:`Recipe` (optimizer,
+learning rate, epochs, batch size; the factory's defaults), which each pipeline sets in
+``pipelines/<name>.yml``.
 
 References
 ----------
+* EEGNet: Lawhern et al., J. Neural Eng. 15(5), 056013, 2018.
 * ShallowConvNet, DeepConvNet: Schirrmeister et al., Hum. Brain Mapp. 38(11), 2017.
 * IFNet: Wang et al., IEEE TNSRE 31, 2023.
 * EEG Conformer: Song et al., IEEE TNSRE 31, 2023.
@@ -16,42 +17,43 @@ References
 
 from __future__ import annotations
 
-from ._deep import braindecode_classifier
+from ._recipe import Network, Recipe, Signal, deep_model
 from .registry import register_model
 
-# name -> (braindecode class, paper, tags, optimizer)
+__all__ = ["SPECIALISTS"]
+
+_DEEP = ("specialist", "deep")
+_ADAM = Recipe(optimizer="adam")
+
+# name -> (braindecode class, paper, tags, recipe)
 SPECIALISTS = {
+    "eegnet": ("EEGNet", "Lawhern et al., J. Neural Eng. 15(5), 2018", _DEEP, Recipe()),
     "shallowconvnet": ("ShallowFBCSPNet", "Schirrmeister et al., Hum. Brain Mapp. 38(11), 2017",
-                       ("specialist", "deep"), "adamw"),
-    "deepconvnet": ("Deep4Net", "Schirrmeister et al., Hum. Brain Mapp. 38(11), 2017",
-                    ("specialist", "deep"), "adamw"),
-    "ifnet": ("IFNet", "Wang et al., IEEE TNSRE 31, 2023", ("specialist", "deep"), "adamw"),
-    "eegconformer": ("EEGConformer", "Song et al., IEEE TNSRE 31, 2023",
-                     ("specialist", "deep", "heavy"), "adam"),
-    "fbcnet": ("FBCNet", "Mane et al., arXiv 2104.01233, 2021", ("specialist", "deep"), "adam"),
+                       _DEEP, Recipe()),
+    "deepconvnet": ("Deep4Net", "Schirrmeister et al., Hum. Brain Mapp. 38(11), 2017", _DEEP,
+                    Recipe()),
+    "ifnet": ("IFNet", "Wang et al., IEEE TNSRE 31, 2023", _DEEP, Recipe()),
+    "eegconformer": ("EEGConformer", "Song et al., IEEE TNSRE 31, 2023", (*_DEEP, "heavy"),
+                     _ADAM),
+    "fbcnet": ("FBCNet", "Mane et al., arXiv 2104.01233, 2021", _DEEP, _ADAM),
     "atcnet": ("ATCNet", "Altaheri et al., IEEE Trans. Ind. Inform. 19(2), 2023",
-               ("specialist", "deep", "heavy"), "adam"),
+               (*_DEEP, "heavy"), _ADAM),
 }
 
 
-def _make_factory(name: str, class_name: str, optimizer: str):
-    def factory(n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None, *,
-                max_epochs: int = 100, batch_size: int = 8, lr: float = 1e-3,
-                weight_decay: float = 0.0, device: str | None = None, **module_kwargs):
+def _braindecode_network(class_name: str):
+    """The network function of a braindecode class (imported when a model is built)."""
+
+    def network(signal: Signal) -> Network:
         import braindecode.models
 
-        return braindecode_classifier(
-            getattr(braindecode.models, class_name), n_chans=n_chans, n_outputs=n_outputs,
-            n_times=n_times, sfreq=sfreq, chs_info=chs_info, max_epochs=max_epochs,
-            batch_size=batch_size, lr=lr, weight_decay=weight_decay, optimizer=optimizer,
-            device=device, module_kwargs=module_kwargs)
+        return Network(getattr(braindecode.models, class_name))
 
-    factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = __name__
-    factory.__doc__ = (f"braindecode's {class_name}, trained with {optimizer} and a cosine "
-                       "schedule (recipe in the pipeline file).")
-    return factory
+    return network
 
 
-for _name, (_cls, _paper, _tags, _opt) in SPECIALISTS.items():
-    register_model(_make_factory(_name, _cls, _opt), tags=_tags, paper=_paper)
+for _name, (_cls, _paper, _tags, _recipe) in SPECIALISTS.items():
+    _doc = (f"braindecode's {_cls}, trained with {_recipe.optimizer} and a cosine schedule "
+            "(recipe in the pipeline file).")
+    register_model(deep_model(_recipe, name=_name, doc=_doc)(_braindecode_network(_cls)),
+                   tags=_tags, paper=_paper)

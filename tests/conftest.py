@@ -148,7 +148,7 @@ def write_reference_checkpoint(path, seed: int = 0, n_classes: int = 3,
     """A checkpoint in the layout of the released ``MIRepNet.pth`` (pretraining model)."""
     import torch
 
-    from benchmark.models._mirepnet_arch import MIRepNetPretrain
+    from benchmark.models import MIRepNetPretrain
 
     torch.manual_seed(seed)
     state = MIRepNetPretrain(n_classes=n_classes).state_dict()

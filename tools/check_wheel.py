@@ -60,6 +60,54 @@ def outputs(python: str, cwd: Path, label: str) -> dict:
             "rows": rows.sort_values(keys).reset_index(drop=True)}
 
 
+def installed_files_problems(checkout: Path) -> list[str]:
+    """The wheel installs one top-level package, and only files the sources have.
+
+    (setuptools builds in the checkout's ``build/``, whose stale files a wheel would
+    otherwise carry: a removed module, the old top-level ``models``.)
+    """
+    from importlib.metadata import distribution
+
+    files = [f for f in distribution("mirepnet-benchmark").files or []
+             if not f.parts[0].endswith(".dist-info") and f.parts[0] not in ("..", "bin")]
+    problems = []
+    top = sorted({f.parts[0] for f in files})
+    if top != ["benchmark"]:
+        problems.append(f"the wheel installs top-level {top}, not only ['benchmark']")
+    source_of = {"models": "models", "recipes": "pipelines"}
+    for f in files:
+        if f.suffix not in (".py", ".yml", ".yaml", ".csv", ".json"):
+            continue
+        parts = f.parts[1:]
+        source = (checkout / source_of[parts[0]] / Path(*parts[1:]) if parts[0] in source_of
+                  and len(parts) > 1 else checkout / "benchmark" / Path(*parts))
+        if not source.is_file():
+            problems.append(f"the wheel installs {f}, which the sources do not have ({source})")
+    return problems
+
+
+def entry_points_problems(folder: Path, checkout: Path, editable_python: str) -> list[str]:
+    """``python -m benchmark`` from the checkout's root, and the console command from a
+    folder whose own ``benchmark.py`` would hijack ``python -m benchmark``."""
+    problems = []
+    from_root = subprocess.run([sys.executable, "-m", "benchmark", "list", "models"],
+                               cwd=checkout, capture_output=True, text=True)
+    if from_root.returncode != 0 or "mdm" not in from_root.stdout:
+        problems.append(f"`python -m benchmark list models` from the checkout's root failed: "
+                        f"{from_root.stderr.strip()[-500:]}")
+    own = folder / "with-benchmark-py"
+    own.mkdir(exist_ok=True)
+    (own / "benchmark.py").write_text("raise SystemExit('the project\'s own benchmark.py ran')\n")
+    for python in (sys.executable, editable_python):
+        command = Path(python).parent / "mirepnet-benchmark"
+        done = subprocess.run([str(command), "list", "models"], cwd=own, capture_output=True,
+                              text=True)
+        if done.returncode != 0 or "mdm" not in done.stdout:
+            problems.append(f"`{command} list models` from a folder with its own benchmark.py "
+                            f"failed: {done.stderr.strip()[-500:]}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--editable-python", required=True,
@@ -82,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in editable["where"]:
         if not any(Path(path).resolve().is_relative_to(s) for s in sources):
             problems.append(f"the editable interpreter imported {path}, not the checkout's")
-    recipes = sorted(p.stem for p in (checkout / "pipelines").glob("*.yml"))
+    recipes = sorted(p.stem for p in (checkout / "pipelines").glob("*")
+                     if p.suffix in (".yml", ".yaml"))
     missing = [r for r in recipes if r not in wheel["digests"]]
     if missing:
         problems.append(f"recipes missing from the wheel: {', '.join(missing)}")
@@ -103,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             if differ.any():
                 problems.append(f"results.csv column {column!r} differs in {int(differ.sum())} "
                                 f"of {len(a)} rows")
+    problems += installed_files_problems(checkout)
+    problems += entry_points_problems(folder, checkout, args.editable_python)
     if problems:
         print("\n".join(f"check_wheel: {p}" for p in problems), file=sys.stderr)
         return 1

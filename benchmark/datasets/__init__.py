@@ -1,4 +1,4 @@
-"""Datasets: the paper's catalogue, the synthetic demo sets and MOABB loading."""
+"""Datasets: the paper's catalogue, the synthetic demo sets, MOABB loading and downloading."""
 
 from benchmark.datasets.catalogue import (
     DATASETS,
@@ -7,6 +7,7 @@ from benchmark.datasets.catalogue import (
     get_dataset_spec,
     resolve_datasets,
 )
+from benchmark.datasets.download import download_datasets
 from benchmark.datasets.loading import SubjectData, configure_moabb, data_home, load_subject
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "SubjectData",
     "configure_moabb",
     "data_home",
+    "download_datasets",
     "get_dataset_spec",
     "load_subject",
     "resolve_datasets",

@@ -9,8 +9,9 @@ result is stored once per (dataset, subject, loading digest) as an uncompressed 
   arguments and classes, the band, the rate, the window, and the MOABB and MNE versions;
   changing one of them gives a new entry and leaves the others valid.  Alignment and the
   channel template are computed per split from these epochs and are not part of it;
-* an entry is written to a temporary file and renamed into place, under a file lock, so
-  parallel workers compute a subject once and a killed process leaves no partial entry;
+* an entry is written durably (:func:`benchmark.files.atomic_open`: a temporary file,
+  ``fsync``, renamed into place), under a file lock, so parallel workers compute a
+  subject once and a killed process leaves no partial entry;
 * an entry that cannot be read back (truncated, failed checksum) is recomputed.
 
 ``ROOT`` is ``--cache DIR``, else ``$BENCHMARK_CACHE``, else ``~/.cache/mirepnet-benchmark``.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.datasets.loading import SubjectData, load_subject
+from benchmark.files import atomic_open
 from benchmark.preprocessing.config import PreprocessingConfig, digest
 
 __all__ = ["EpochCache", "default_cache_dir"]
@@ -115,18 +116,9 @@ class EpochCache:
     def _write(path: Path, data: SubjectData, key: dict) -> None:
         meta = {"dataset": data.dataset, "subject": data.subject, "ch_names": data.ch_names,
                 "sfreq": data.sfreq, "key": key}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
+        try:  # no partial entry is ever left behind
+            with atomic_open(path, "wb") as fh:
                 np.savez(fh, X=data.X, y=data.y.astype(str), sessions=data.sessions.astype(str),
                          runs=data.runs.astype(str), meta=np.array(json.dumps(meta)))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException as exc:  # no partial entry is ever left behind
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            if not isinstance(exc, OSError):  # a full or read-only disk: go on uncached
-                raise
+        except OSError:  # a full or read-only disk: go on uncached
+            pass

@@ -12,7 +12,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmark.errors import UserError
+from benchmark.errors import UserError, did_you_mean
 
 __all__ = ["DatasetSpec", "DATASETS", "SUITES", "get_dataset_spec", "resolve_datasets"]
 
@@ -210,10 +210,7 @@ def get_dataset_spec(name: str) -> DatasetSpec:
     try:
         return by_lower[name.lower()]
     except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(DATASETS) + list(SUITES), n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
+        hint = did_you_mean(name, list(DATASETS) + list(SUITES), n=3, cutoff=0.5, quote=False)
         raise UserError(
             f"unknown dataset {name!r}: {hint}`python -m benchmark list datasets` shows "
             "the datasets and suites"

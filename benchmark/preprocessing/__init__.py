@@ -4,7 +4,7 @@ See :mod:`benchmark.preprocessing.config` for the steps and their order.
 """
 
 from benchmark.preprocessing.alignment import EuclideanAlignment, check_trials, inv_sqrtm
-from benchmark.preprocessing.config import PreprocessingConfig, digest
+from benchmark.preprocessing.config import PreprocessingConfig, digest, resolve_preprocessing
 from benchmark.preprocessing.template import (
     RELEASE_2D_POSITIONS,
     TEMPLATE_CHANNELS,
@@ -27,5 +27,6 @@ __all__ = [
     "digest",
     "inv_sqrtm",
     "normalise_channel_name",
+    "resolve_preprocessing",
     "template_matrix",
 ]

@@ -21,12 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
+from typing import Any, Mapping
 
 import numpy as np
 
 from benchmark.errors import UserError
 
-__all__ = ["PreprocessingConfig", "digest", "PRESETS", "preset_config"]
+__all__ = ["PreprocessingConfig", "digest", "PRESETS", "preset_config",
+           "resolve_preprocessing"]
 
 ALIGNMENTS = ("ea", "none")
 TEMPLATES = ("idw", "spline", "none")
@@ -141,6 +143,37 @@ class PreprocessingConfig:
         return digest(self.to_dict())
 
 
+def resolve_preprocessing(base: PreprocessingConfig, choices: Mapping[str, Any] | None = None,
+                          template: str | None = None) -> PreprocessingConfig:
+    """The preprocessing a pipeline gets: the run's, its file's choices, the run's template.
+
+    The one place where a pipeline file's ``preprocessing:`` block (which alignment and
+    template it wants) meets the run's configuration; the engine, the model sizes and
+    the timings all go through it.
+
+    Parameters
+    ----------
+    base : PreprocessingConfig
+        The run's preprocessing for the dataset (band, rate, window, preset).
+    choices : mapping, optional
+        The pipeline's ``preprocessing`` (``PipelineSpec.preprocessing``), e.g.
+        ``{"alignment": "ea", "template": "none"}``.
+    template : str, optional
+        The run's ``--template``: replaces the pipeline's template method, unless the
+        pipeline works on the dataset's own channels (``template: none``).
+
+    Returns
+    -------
+    PreprocessingConfig
+        With the ``moabb`` preset, ``base`` as it is (MOABB's paradigm: no alignment, no
+        template), whatever the pipeline's file chooses.
+    """
+    if base.preset == "moabb":
+        return base
+    config = base.with_overrides(**(choices or {}))
+    if template is not None and config.template != "none":
+        config = config.with_overrides(template=template)
+    return config
 
 
 def preset_config(name: str) -> PreprocessingConfig:

@@ -25,8 +25,8 @@ interrupted build continues.
 from __future__ import annotations
 
 import json
+import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -36,11 +36,14 @@ import numpy as np
 from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.datasets.loading import load_subject
 from benchmark.errors import NotRunnable, UserError
+from benchmark.files import atomic_open, atomic_write_text
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, digest
 from benchmark.pretraining.screening import ScreeningResult, ScreeningRule, screen_subject
 
 __all__ = ["PRETRAIN_CLASSES", "POOL_CLASSES", "Pool", "build_pool", "pool_classes",
            "pretrain_labels"]
+
+logger = logging.getLogger(__name__)
 
 PRETRAIN_CLASSES = ("left_hand", "right_hand", "feet")
 #: Choices of ``--pretrain-classes``: the head's three classes (default) or every class.
@@ -62,28 +65,6 @@ def pretrain_labels(y: np.ndarray, head_classes: tuple[str, ...]) -> np.ndarray:
     """Index in :data:`PRETRAIN_CLASSES` of each trial, -1 outside ``head_classes``."""
     lookup = {c: PRETRAIN_CLASSES.index(c) for c in head_classes if c in PRETRAIN_CLASSES}
     return np.array([lookup.get(str(c), -1) for c in y], dtype=np.int64)
-
-
-def _atomic_save_npy(path: Path, X: np.ndarray) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, X)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -150,11 +131,13 @@ def build_pool(specs: list[DatasetSpec], root: str | os.PathLike,
                preprocessing: PreprocessingConfig,
                rule: ScreeningRule, subjects: list[int] | None = None,
                max_subjects: int | None = None, skip_missing: bool = False, seed: int = 0,
-               classes: str = "mi3", log: Callable[[str], None] = print) -> Pool:
+               classes: str = "mi3", log: Callable[[str], None] | None = None) -> Pool:
     """Load, screen, align, template-map and store every subject; return the pool.
 
     ``classes`` is ``"mi3"`` (left hand, right hand, feet: whichever a dataset has) or
-    ``"all"`` (every class of a dataset); see the module docstring.
+    ``"all"`` (every class of a dataset); see the module docstring.  A line per subject
+    prepared (or dataset not available) goes to ``log`` if given, else to this module's
+    logger at INFO: what stops the build is the ``UserError``, one line.
 
     Raises
     ------
@@ -162,6 +145,7 @@ def build_pool(specs: list[DatasetSpec], root: str | os.PathLike,
         A dataset is not available (and ``skip_missing`` is False), no subject is left,
         or ``classes`` is not one of :data:`POOL_CLASSES`.
     """
+    log = log or logger.info
     root = Path(root)
     pool_classes((), classes)  # validate before any work
     settings = digest({"pre": preprocessing.to_dict(), "rule": rule.to_dict(), "seed": seed,
@@ -201,7 +185,7 @@ def build_pool(specs: list[DatasetSpec], root: str | os.PathLike,
                     log(f"  {spec.name}: not available ({str(exc)[:100]}...)")
                     break
                 record["settings"] = settings
-                _atomic_write_text(record_path, json.dumps(record))
+                atomic_write_text(record_path, json.dumps(record))
                 verdict = "kept" if record["kept"] else f"screened out: {record['reason']}"
                 log(f"  {spec.name} s{subject}: {record['n_trials']} trials, {verdict}")
             pool.records.append(record)
@@ -241,6 +225,7 @@ def _prepare_subject(spec: DatasetSpec, subject: int, pre: PreprocessingConfig,
               "classes": ",".join(loaded)}
     if result.kept:
         X, _ = apply_preprocessing(data.X[keep], data.ch_names, pre)  # EA per subject, template
-        _atomic_save_npy(data_path, X.astype(np.float32))
+        with atomic_open(data_path, "wb") as fh:
+            np.save(fh, X.astype(np.float32))
         record["labels"] = labels[keep].tolist()
     return record

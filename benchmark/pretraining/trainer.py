@@ -32,8 +32,7 @@ every epoch, so ``--checkpoint OUT/MIRepNet.pth`` works at once), ``pretrain_sta
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,11 +42,14 @@ import numpy as np
 
 from benchmark.datasets import resolve_datasets
 from benchmark.errors import UserError
+from benchmark.files import atomic_open
 from benchmark.preprocessing import PreprocessingConfig, digest
 from benchmark.pretraining.pool import POOL_CLASSES, PRETRAIN_CLASSES, Pool, build_pool
 from benchmark.pretraining.screening import ScreeningRule
 
 __all__ = ["PretrainConfig", "pretrain", "hybrid_loss", "CHECKPOINT_NAME"]
+
+logger = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "MIRepNet.pth"
 STATE_NAME = "pretrain_state.pt"
@@ -126,17 +128,12 @@ def hybrid_loss(logits, reconstruction, tokens, mask, y, cls_weight: float):
     return rec + cls_weight * cls, rec.detach(), cls.detach(), n_lab, correct
 
 
-def _atomic_torch_save(obj, path: Path) -> None:
+def _save_torch(obj, path: Path) -> None:
+    """``torch.save`` durably (:func:`benchmark.files.atomic_open`)."""
     import torch
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as fh:
+        torch.save(obj, fh)
 
 
 def _epoch_order(pool: Pool, cfg: PretrainConfig, epoch: int) -> np.ndarray:
@@ -158,9 +155,12 @@ def _write_tables(out: Path, pool: Pool, history: list[dict]) -> None:
         pd.DataFrame(history).to_csv(out / "history.csv", index=False)
 
 
-def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print,
+def pretrain(cfg: PretrainConfig, log: Callable[[str], None] | None = None,
              restart: bool = False) -> Path:
     """Run (or resume) hybrid pretraining; return the path of the checkpoint.
+
+    Progress (the pool's subjects, the loss, each epoch) goes to ``log`` if given, else
+    to this module's logger and :mod:`benchmark.pretraining.pool`'s (INFO).
 
     Raises
     ------
@@ -170,8 +170,10 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print,
     """
     import torch
 
-    from benchmark.models._mirepnet_arch import MIRepNetPretrain
+    from benchmark.models import MIRepNetPretrain
 
+    pool_log = log  # None: the pool's own logger
+    log = log or logger.info
     out = Path(cfg.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -198,7 +200,7 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print,
         f"{', '.join(s.name for s in specs)} in {out / 'pool'}")
     pool = build_pool(specs, out / "pool", cfg.preprocessing, cfg.screening, subjects=cfg.subjects,
                       max_subjects=cfg.max_subjects, skip_missing=cfg.skip_missing, seed=cfg.seed,
-                      classes=cfg.pretrain_classes, log=log)
+                      classes=cfg.pretrain_classes, log=pool_log)
     log(pool.describe())
     if len(pool) < 2:
         raise UserError("the pretraining pool holds fewer than 2 trials; add subjects or datasets")
@@ -260,11 +262,10 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] = print,
         row = {k: float(v) if k != "epoch" else int(v) for k, v in row.items()}  # plain types
         history.append(row)
         # The checkpoint first, then the state that says the epoch is done.
-        _atomic_torch_save({k: v.detach().cpu() for k, v in model.state_dict().items()}, ckpt_path)
-        _atomic_torch_save({"epoch": epoch + 1, "digest": run_digest, "model": model.state_dict(),
-                            "optimizer": optimizer.state_dict(),
-                            "scheduler": scheduler.state_dict(),
-                            "history": history}, state_path)
+        _save_torch({k: v.detach().cpu() for k, v in model.state_dict().items()}, ckpt_path)
+        _save_torch({"epoch": epoch + 1, "digest": run_digest, "model": model.state_dict(),
+                     "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                     "history": history}, state_path)
         _write_tables(out, pool, history)
         log(f"epoch {epoch + 1}/{cfg.epochs}: loss {row['loss']:.4f} (reconstruction "
             f"{row['reconstruction']:.4f}, classification {row['classification']:.4f}, "

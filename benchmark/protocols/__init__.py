@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 
-from benchmark.errors import UserError
+from benchmark.errors import UserError, did_you_mean
 from benchmark.protocols.base import Fold, Protocol, SplitIdentity, split_digest, split_identity
 from benchmark.protocols.paper import PaperSplit
 from benchmark.protocols.sessions import CrossSessionSplit, WithinSessionCV
@@ -37,10 +37,7 @@ def get_protocol(name: str, **kwargs) -> Protocol:
     try:
         cls = PROTOCOLS[name]
     except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(PROTOCOLS), n=1, cutoff=0.4)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = did_you_mean(name, PROTOCOLS, cutoff=0.4)
         raise UserError(
             f"unknown protocol {name!r}: {hint}available: {', '.join(PROTOCOLS)}"
         ) from None

@@ -39,6 +39,14 @@ def test_list_commands(capsys):
     assert "BNCI2014001-4" in capsys.readouterr().out
 
 
+def test_list_suites_and_protocols(capsys):
+    assert main(["list", "suites"]) == 0
+    assert "five: BNCI2014001, BNCI2015001, BNCI2014004" in capsys.readouterr().out
+    assert main(["list", "protocols"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "paper: The MIRepNet release's downstream protocol." and len(lines) >= 5
+
+
 @pytest.mark.integration
 def test_module_entry_point_prints_no_traceback():
     proc = subprocess.run([sys.executable, "-m", "benchmark", "run", "--models", "nope"],

@@ -22,13 +22,13 @@ from benchmark.errors import UserError
 from benchmark.pipelines import builtin_pipeline_dir, default_pipeline_dirs, discover_pipelines
 
 ROOT = Path(__file__).resolve().parents[2]
-RECIPES = sorted(p.name for p in (ROOT / "pipelines").glob("*.yml"))
+RECIPES = sorted(p.name for p in (ROOT / "pipelines").glob("*") if p.suffix in (".yml", ".yaml"))
 
 
 def test_every_recipe_is_found_through_the_package():
     assert len(RECIPES) >= 20
     found = builtin_pipeline_dir()
-    assert sorted(p.name for p in found.glob("*.yml")) == RECIPES
+    assert sorted(p.name for p in found.glob("*") if p.suffix in (".yml", ".yaml")) == RECIPES
     specs = discover_pipelines()
     for recipe in RECIPES:
         spec = specs[Path(recipe).stem]
@@ -39,12 +39,13 @@ def test_every_recipe_is_found_through_the_package():
     assert "mdm" in specs and specs["mdm"].source.endswith("mdm.yml")
 
 
-def test_missing_recipes_are_a_one_line_error(monkeypatch, capsys):
+def test_missing_recipes_are_a_one_line_error(monkeypatch, capsys, tmp_path):
     import benchmark.pipelines as pipelines
 
     real = pipelines.importlib.util.find_spec
     monkeypatch.setattr(pipelines.importlib.util, "find_spec",
                         lambda name, *a: None if name == "benchmark.recipes" else real(name, *a))
+    monkeypatch.setattr(pipelines, "SOURCE_TREE", tmp_path)  # nor a source tree beside it
     with pytest.raises(UserError, match="pipeline files .* are missing"):
         builtin_pipeline_dir()
     assert main(["list", "models"]) == 2
@@ -72,6 +73,10 @@ def _copy_sources(to: Path) -> Path:
 @pytest.mark.integration
 def test_the_wheel_ships_every_module_and_recipe_in_one_namespace(tmp_path):
     src = _copy_sources(tmp_path / "src")
+    # a .yaml recipe ships like a .yml one (discovery takes both)
+    yaml_recipe = (ROOT / "pipelines" / "ts_lr.yml").read_text().replace("name: ts_lr",
+                                                                         "name: ts_lr_yaml")
+    (src / "pipelines" / "ts_lr_yaml.yaml").write_text(yaml_recipe)
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
                            "--no-build-isolation", "--disable-pip-version-check", "-q",
                            "-w", str(tmp_path / "dist"), str(src)],
@@ -79,7 +84,7 @@ def test_the_wheel_ships_every_module_and_recipe_in_one_namespace(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    wanted = {f"benchmark/recipes/{r}" for r in RECIPES}
+    wanted = {f"benchmark/recipes/{r}" for r in [*RECIPES, "ts_lr_yaml.yaml"]}
     wanted |= {f"benchmark/models/{p.name}" for p in (ROOT / "models").glob("*.py")}
     wanted |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "benchmark").rglob("*.py")}
     assert wanted <= names, sorted(wanted - names)
@@ -142,3 +147,49 @@ def test_the_top_level_name_models_is_retired_with_a_message():
                           capture_output=True, text=True)
     assert done.returncode == 1
     assert "imported as benchmark.models" in done.stderr
+
+
+@pytest.mark.integration
+def test_the_console_command_runs_where_a_benchmark_py_would_hijack_python_m(tmp_path):
+    (tmp_path / "benchmark.py").write_text("raise SystemExit('the project\\'s own benchmark.py')\n")
+    command = Path(sys.executable).parent / "mirepnet-benchmark"
+    done = subprocess.run([str(command), "list", "models"], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert "mdm" in done.stdout and "own benchmark.py" not in done.stderr
+    hijacked = subprocess.run([sys.executable, "-m", "benchmark", "list", "models"],
+                              cwd=tmp_path, capture_output=True, text=True)
+    assert "own benchmark.py" in hijacked.stderr  # why README names the command
+
+
+@pytest.mark.integration
+def test_a_source_tree_runs_from_its_root_without_an_installation():
+    """As where a wheel is installed but the checkout's root comes first on sys.path."""
+    code = ("import sys\n"
+            "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+            "from benchmark.cli import main\n"
+            "raise SystemExit(main(['list', 'models', '--details']))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "pipelines/mdm.yml" in done.stdout and "pipelines/csp_lda.yml" in done.stdout
+
+
+def test_models_in_a_pipeline_file_names_the_registry_and_else_a_projects_package(
+        tmp_path, monkeypatch):
+    from benchmark.models.classical import Float64
+
+    mdm = discover_pipelines()["mdm"]
+    assert mdm.steps[0]["from"] == "models.classical"  # its digest as before the rename
+    assert isinstance(mdm.build(3, 2, 1000, 250.0).steps[0][1], Float64)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "__init__.py").write_text("")
+    (tmp_path / "models" / "mine.py").write_text(
+        "from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as MyLDA\n")
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    (recipes / "mine.yml").write_text(
+        "name: mine_lda\npipeline:\n  - from: models.mine\n    name: MyLDA\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("BENCHMARK_PIPELINES", str(recipes))
+    built = discover_pipelines()["mine_lda"].build(3, 2, 1000, 250.0)
+    assert type(built).__module__ == "sklearn.discriminant_analysis"

@@ -7,10 +7,17 @@ from benchmark.pipelines import discover_pipelines
 
 
 def _braindecode_eegnet_size(n_chans: int, n_outputs: int) -> int:
-    """Parameters of braindecode's EEGNet for the input the eegnet pipeline gives it."""
+    """Parameters of braindecode's EEGNet for the input the eegnet pipeline gives it,
+    derived from the pipeline file and the paper's preprocessing, not from
+    ``benchmark.model_sizes`` (whose ``input_shape`` is what is checked)."""
     from braindecode.models import EEGNet
 
-    chans, n_times, sfreq = input_shape(discover_pipelines()["eegnet"], n_chans)
+    from benchmark.preprocessing import TEMPLATE_CHANNELS
+
+    template = discover_pipelines()["eegnet"].preprocessing.get("template", "idw")
+    chans = n_chans if template == "none" else len(TEMPLATE_CHANNELS)
+    n_times, sfreq = 4 * 250, 250.0  # the paper's 4 s windows at 250 Hz
+    assert input_shape(discover_pipelines()["eegnet"], n_chans) == (chans, n_times, sfreq)
     net = EEGNet(n_chans=chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq)
     return int(sum(p.numel() for p in net.parameters()))
 

@@ -73,9 +73,9 @@ def _remote(tiny_spec, store: Path, name: str = "RemoteSyn", n_subjects: int = 3
                            "address": list(address)})
 
 
-def _cfg(datasets, tmp_path, out="out", **kw) -> RunConfig:
+def _cfg(datasets, tmp_path, out="out", protocol="paper", **kw) -> RunConfig:
     return RunConfig(pipelines=select_pipelines("csp_lda", discover_pipelines()),
-                     datasets=list(datasets), protocol=get_protocol("paper"), seeds=[0],
+                     datasets=list(datasets), protocol=get_protocol(protocol), seeds=[0],
                      out=str(tmp_path / out), cache_dir=str(tmp_path / "cache"), **kw)
 
 
@@ -147,6 +147,28 @@ def test_one_dataset_offline_skips_no_other(tiny_spec, tmp_path, no_network):
     reference = read_results(tmp_path / "alone").sort_values(key)
     assert (together["status"] == "ok").all() and len(together) == 2
     assert together["score"].tolist() == reference["score"].tolist()
+
+
+def test_a_cross_subject_protocol_names_the_missing_subject(tiny_spec, tmp_path, no_network):
+    store = tmp_path / "store"
+    spec = _remote(tiny_spec, store)
+    (store / "1").touch()
+    (store / "2").touch()  # subject 3 is the one missing
+    summary, _ = _run(_cfg([spec], tmp_path, protocol="loso"))
+    missing = summary.missing["RemoteSyn"]
+    assert missing.subjects == {1, 2, 3} and missing.missing == {3}
+    assert "subject(s) 3 (at least) missing, so 3 target(s) not run" in missing.line()
+    assert missing.fetch_command() == "python -m benchmark download --datasets RemoteSyn"
+
+
+def test_a_rerun_with_nothing_but_stored_failures_still_exits_1(tmp_path, capfd):
+    """Not-runnable units stored by an earlier run are no result either."""
+    run = ["run", "--models", "labram", "--datasets", "SynBNCI2014004", "--subjects", "1",
+           "--out", str(tmp_path / "nr")]
+    assert main(run) == 1  # no pretrained weights here: not runnable
+    assert main(run) == 1  # the same grid again: stored, still nothing
+    out, _ = capfd.readouterr()
+    assert "0 unit(s) run, 1 already stored" in out
 
 
 def test_the_command_line_offline(tmp_path, monkeypatch, capfd, no_network):

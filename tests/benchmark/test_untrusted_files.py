@@ -39,7 +39,7 @@ def test_no_code_runs_from_files(path):
 def test_a_pickled_object_in_a_checkpoint_is_refused(tmp_path):
     import torch
 
-    from benchmark.models._mirepnet_weights import CheckpointError, MIRepNetWeights
+    from benchmark.models import CheckpointError, MIRepNetWeights
 
     class Payload:
         def __reduce__(self):

@@ -12,7 +12,7 @@ from benchmark.cli import main
 from benchmark.errors import NotRunnable, UserError
 from benchmark.preprocessing import TEMPLATE_CHANNELS, chs_info
 from benchmark.models import create_model, get_model_entry
-from benchmark.models._mirepnet_weights import CheckpointError
+from benchmark.models import CheckpointError
 from benchmark.models.foundation import FOUNDATION
 from tests.conftest import write_foundation_weights
 

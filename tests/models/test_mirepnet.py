@@ -1,6 +1,7 @@
 import torch
 
-from benchmark.models._mirepnet_arch import MIRepNet
+from benchmark.models import N_TEMPLATE_CHANNELS, MIRepNet, get_model_entry
+from benchmark.preprocessing import TEMPLATE_CHANNELS
 
 
 def test_parameter_count_and_tokens():
@@ -33,7 +34,7 @@ def test_fused_embedding_equals_the_two_convolutions():
 
 
 def test_pretraining_model_has_the_checkpoint_layout():
-    from benchmark.models._mirepnet_arch import MIRepNetPretrain
+    from benchmark.models import MIRepNetPretrain
 
     state = MIRepNetPretrain().state_dict()
     assert next(iter(state)) == "mask_token" and tuple(state["mask_token"].shape) == (1, 1, 256)
@@ -49,7 +50,7 @@ def test_pretraining_model_has_the_checkpoint_layout():
 
 
 def test_masking_replaces_exactly_the_masked_tokens():
-    from benchmark.models._mirepnet_arch import MIRepNetPretrain
+    from benchmark.models import MIRepNetPretrain
 
     torch.manual_seed(0)
     model = MIRepNetPretrain().eval()
@@ -90,3 +91,12 @@ def test_seeded_fits_are_identical(rng):
                            max_epochs=2)
         probas.append(est.fit(X, y).predict_proba(X))
     np.testing.assert_array_equal(probas[0], probas[1])
+
+
+def test_the_template_size_is_that_of_the_preprocessing_template():
+    """The zoo's one count of template channels agrees with the preprocessing's list."""
+    assert N_TEMPLATE_CHANNELS == len(TEMPLATE_CHANNELS) == 45
+    from benchmark.models import MIRepNetPretrain
+
+    assert (get_model_entry("mirepnet").n_chans == get_model_entry("mirepnet_scratch").n_chans
+            == MIRepNetPretrain().embedding.conv2.weight.shape[2] == N_TEMPLATE_CHANNELS)

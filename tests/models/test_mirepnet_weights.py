@@ -7,7 +7,7 @@ import torch
 from benchmark.cli import main
 from benchmark.errors import NotRunnable, UserError
 from benchmark.models import create_model
-from benchmark.models._mirepnet_weights import CheckpointError, MIRepNetWeights
+from benchmark.models import CheckpointError, MIRepNetWeights
 from tests.conftest import write_reference_checkpoint
 
 

@@ -12,7 +12,7 @@ from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.errors import UserError
 from benchmark.preprocessing import PreprocessingConfig
 from benchmark.pretraining import PretrainConfig, ScreeningRule, hybrid_loss, pretrain
-from benchmark.models._mirepnet_weights import MIRepNetWeights
+from benchmark.models import MIRepNetWeights
 
 QUIET = lambda msg: None  # noqa: E731
 

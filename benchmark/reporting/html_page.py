@@ -16,7 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmark.reporting.formats import split_mark
+
 __all__ = ["Section", "write_index"]
+
+_TAGS = {"bold": "b", "underline": "u"}
 
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1200px;
@@ -49,13 +53,22 @@ class Section:
         return "".join(c if c.isalnum() else "-" for c in self.title.lower()).strip("-")
 
 
+def _marked_html(text: str) -> str:
+    """A cell as HTML: escaped, with ``**x**`` bold and ``<u>x</u>`` underlined."""
+    text, mark = split_mark(text)
+    return f"<{_TAGS[mark]}>{html.escape(text)}</{_TAGS[mark]}>" if mark else html.escape(text)
+
+
 def _table_html(table: pd.DataFrame) -> str:
-    shown = table.copy()
-    shown = shown.map(lambda v: html.escape(str(v)))
-    shown = shown.map(lambda v: f"<b>{v[2:-2]}</b>" if v.startswith("**") and v.endswith("**")
-                      else v)
-    shown.index = [html.escape(str(i)) for i in shown.index]
-    shown.index.name = html.escape(str(table.index.name or ""))
+    """The table as HTML; an index of several levels spans each group's rows."""
+    shown = table.map(lambda v: _marked_html(str(v)))
+    names = [html.escape(str(n or "")) for n in table.index.names]
+    if table.index.nlevels > 1:
+        shown.index = pd.MultiIndex.from_tuples(
+            [tuple(html.escape(str(v)) for v in i) for i in table.index], names=names)
+    else:
+        shown.index = [html.escape(str(i)) for i in table.index]
+        shown.index.name = names[0]
     shown.columns = [html.escape(str(c)) for c in shown.columns]
     return shown.to_html(escape=False, border=0, classes="results")
 
@@ -95,7 +108,8 @@ def _run_facts(df: pd.DataFrame) -> str:
 
 
 def _verdict_html(verdict) -> str:
-    """The verdict of ``python -m benchmark verify`` (:class:`benchmark.verify.Verdict`)."""
+    """The verdict of ``python -m benchmark verify`` (:class:`benchmark.verify.Verdict`: its
+    ``ok``, ``line``, ``problems`` and ``warnings``)."""
     items = ([f"problem: {p}" for p in verdict.problems]
              + [f"warning: {w}" for w in verdict.warnings])
     shown = "".join(f"<li>{html.escape(i)}</li>" for i in items[:30])

@@ -1,8 +1,13 @@
-"""The paper's other tables, computed from the tidy results table alone.
+"""The report's tables as shown, computed from the tidy results table alone.
 
+* :func:`format_main_table` — dataset x model grid of ``mean ± std``, best in bold;
+* :func:`learning_curve_grid` — the same per number of labelled trials per class;
 * :func:`datasets_table` — subjects, channels, rate, trials, classes, as loaded;
 * :func:`model_sizes_table` — parameters of each fitted network, beside the paper's;
-* :func:`reference_table` — the paper's reference accuracies beside ours.
+* :func:`reference_table` — the paper's reference accuracies beside ours;
+* :func:`missing_summary` — what has no finished result, and why.
+
+(The paper's main table, grouped by family, is :mod:`benchmark.reporting.paper_table`.)
 """
 
 from __future__ import annotations
@@ -10,10 +15,67 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.paper_reference import PAPER_MODEL_SIZES, PAPER_PROTOCOL, REFERENCE_ACCURACY
+from benchmark.reporting.aggregation import main_table
+from benchmark.reporting.formats import bold
+from benchmark.reporting.paper_reference import (
+    PAPER_MODEL_SIZES,
+    PAPER_PROTOCOL,
+    REFERENCE_ACCURACY,
+)
 
-__all__ = ["datasets_table", "model_sizes_table", "with_paper_sizes", "reference_table",
-           "missing_summary"]
+__all__ = ["format_main_table", "learning_curve_grid", "mean_std_cell", "datasets_table",
+           "model_sizes_table", "with_paper_sizes", "reference_table", "missing_summary",
+           "STATUS_CELL", "with_status_cells"]
+
+#: what a main-table cell shows for a model with no finished unit, by its rows' status
+STATUS_CELL = {"not_runnable": "n/r", "failed": "failed"}
+
+
+def mean_std_cell(mean: float, std: float) -> str:
+    """``"82.1 ± 3.4"``: a mean and a standard deviation (fractions) in percent."""
+    return f"{100 * mean:.1f} ± {100 * std:.1f}"
+
+
+def format_main_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Dataset x model grid of ``mean ± std`` accuracies in percent, best per dataset in bold.
+
+    ``table`` is :func:`benchmark.reporting.aggregation.main_table`.
+    """
+    if table.empty:
+        return pd.DataFrame()
+    cells = table.assign(cell=[mean_std_cell(m, s) for m, s in zip(table["mean"], table["std"])])
+    best = table.loc[table.groupby("dataset")["mean"].idxmax(), ["dataset", "model"]]
+    best_pairs = set(map(tuple, best.to_numpy()))
+    cells["cell"] = [
+        bold(c) if (d, m) in best_pairs and table["model"].nunique() > 1 else c
+        for d, m, c in zip(cells["dataset"], cells["model"], cells["cell"])
+    ]
+    grid = cells.pivot(index="dataset", columns="model", values="cell").fillna("—")
+    chance = table.groupby("dataset")["chance"].first().map(lambda c: f"{100 * c:.0f}")
+    grid.insert(0, "chance", chance)
+    return grid
+
+
+def with_status_cells(grid: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    """``grid`` with a column for every model of ``df`` that has no finished unit: ``n/r``
+    (not runnable), ``failed``, or ``—``."""
+    problems = df[df["status"] != "ok"]
+    if not grid.empty:  # every model of the run appears, also those that never ran
+        for model in sorted(set(problems["model"]) - set(grid.columns)):
+            grid[model] = STATUS_CELL.get(
+                problems.loc[problems["model"] == model, "status"].iloc[0], "—")
+    return grid
+
+
+def learning_curve_grid(curves: pd.DataFrame) -> pd.DataFrame:
+    """(dataset, k) x model grid of ``mean ± std``; ``curves`` is
+    :func:`benchmark.reporting.aggregation.learning_curve_table`."""
+    cells = curves.assign(cell=[mean_std_cell(m, s)
+                                for m, s in zip(curves["mean"], curves["std"])])
+    grid = cells.pivot(index=["dataset", "shots"], columns="model", values="cell").fillna("—")
+    grid.index = [f"{d}, k={k}" for d, k in grid.index]
+    grid.index.name, grid.columns.name = "dataset, trials per class", None
+    return grid
 
 
 def _ok(df: pd.DataFrame) -> pd.DataFrame:
@@ -94,8 +156,6 @@ def reference_table(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     same dataset; a dataset or model absent from the results shows ``—``.  The returned note
     says which comparisons were possible.
     """
-    from benchmark.report import main_table
-
     ok = _ok(df)
     metric = ok["metric"].fillna("accuracy") if "metric" in ok else "accuracy"
     ok = ok[(ok["protocol"] == PAPER_PROTOCOL) & (metric == "accuracy")]  # the paper's

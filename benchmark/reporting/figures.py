@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark.statistics import ALPHA, duplicates_sentence, independent_datasets
+from benchmark.reporting.statistics import ALPHA, duplicates_sentence, independent_datasets
 
 __all__ = ["accuracy_bars", "learning_curves", "radar", "paired_scatter", "cd_diagram"]
 
@@ -168,7 +168,8 @@ def cd_diagram(means: pd.DataFrame, stem: Path, alpha: float = ALPHA) -> tuple[P
     """Critical-difference diagram over datasets (Demšar, JMLR 7, 2006).
 
     ``means`` is dataset x model mean accuracy.  Datasets that are the same recordings
-    as another are left out first (:func:`benchmark.statistics.independent_datasets`:
+    as another are left out first
+    (:func:`benchmark.reporting.statistics.independent_datasets`:
     of ``BNCI2014001`` and ``BNCI2014001-4`` only ``BNCI2014001`` is a block), then only
     models with a result on every remaining dataset enter (a Friedman test needs
     complete blocks).  The Friedman test comes first; only where it rejects equal ranks

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.statistics import average_ranks, compare_to_reference
+from benchmark.reporting.statistics import average_ranks, compare_to_reference
 
 
 def _results(scores: dict) -> pd.DataFrame:
@@ -66,7 +66,7 @@ def test_average_ranks():
 
 
 def test_the_catalogue_tells_which_datasets_are_the_same_recordings():
-    from benchmark.statistics import independent_datasets
+    from benchmark.reporting.statistics import independent_datasets
 
     # BCI IV 2a, session T, both: the 2-class set is kept whatever the order.
     for names in (["BNCI2014001", "BNCI2014001-4"], ["BNCI2014001-4", "BNCI2014001"]):
@@ -140,7 +140,7 @@ def _means(rows: dict) -> pd.DataFrame:
 def test_nemenyi_is_drawn_only_where_friedman_rejects(tmp_path, monkeypatch):
     import scikit_posthocs as sp
 
-    from benchmark.figures import cd_diagram
+    from benchmark.reporting.figures import cd_diagram
 
     calls = []
     for name in ("posthoc_nemenyi_friedman", "critical_difference_diagram"):
@@ -168,7 +168,7 @@ def test_nemenyi_is_drawn_only_where_friedman_rejects(tmp_path, monkeypatch):
 
 
 def test_the_cd_diagram_counts_the_same_recordings_once(tmp_path):
-    from benchmark.figures import cd_diagram
+    from benchmark.reporting.figures import cd_diagram
 
     same_order = [0.9, 0.8, 0.7]
     # As three blocks these would reject (p = 0.0498); as two (p = 0.135) they do not.
@@ -184,7 +184,7 @@ def test_the_cd_diagram_counts_the_same_recordings_once(tmp_path):
 
 
 def test_report_statistics_name_the_left_out_dataset_and_the_test(tmp_path):
-    from benchmark.report import _write_statistics
+    from benchmark.reporting.sections import statistics_sections
 
     rng = np.random.default_rng(4)
     scores = {}
@@ -192,7 +192,7 @@ def test_report_statistics_name_the_left_out_dataset_and_the_test(tmp_path):
         base = rng.uniform(0.5, 0.7, 5)
         for model, shift in (("mirepnet", 0.1), ("csp_lda", 0.05), ("mdm", 0.0)):
             scores[(dataset, model)] = base + shift
-    sections = _write_statistics(_results(scores), tmp_path, "mirepnet")
+    sections = statistics_sections(_results(scores), tmp_path, "mirepnet")
     stats = (tmp_path / "statistics.md").read_text()
     assert "# Paired comparisons over subjects (one-sided tests, alpha = 0.05)" in stats
     assert "| p (H1: ref. better) | p (H1: model better) |" in stats
@@ -206,3 +206,28 @@ def test_report_statistics_name_the_left_out_dataset_and_the_test(tmp_path):
         in ranks.note
     tex = (tmp_path / "statistics.tex").read_text()
     assert "one-sided tests, alpha = 0.05" in tex and "H1: ref. better" in tex
+
+
+def test_the_same_recordings_file_agrees_with_the_catalogue():
+    """``same_recordings.csv`` lists, in catalogue order, the entries built on the same MOABB
+    class, arguments and session (the report cannot read the catalogue itself)."""
+    import csv
+    import json
+    from collections import defaultdict
+    from importlib import resources
+
+    from benchmark.datasets.catalogue import DATASETS
+    from benchmark.reporting.statistics import SAME_RECORDINGS_FILE
+
+    groups = defaultdict(list)
+    for name, spec in DATASETS.items():
+        groups[(spec.moabb_class, json.dumps(spec.kwargs, sort_keys=True, default=str),
+                spec.session)].append(name)
+    expected = [n for names in groups.values() if len(names) > 1 for n in names]
+    text = resources.files("benchmark.reporting").joinpath(SAME_RECORDINGS_FILE).read_text()
+    rows = list(csv.DictReader(text.splitlines()))
+    assert sorted([r["dataset"] for r in rows], key=list(DATASETS).index) == expected
+    shipped = defaultdict(list)
+    for r in rows:
+        shipped[r["recordings"]].append(r["dataset"])
+    assert sorted(shipped.values()) == sorted(v for v in groups.values() if len(v) > 1)

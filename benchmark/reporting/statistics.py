@@ -28,45 +28,56 @@ and ``BNCI2014001-4`` (the same trials plus feet and tongue) are both BCI IV 2a,
 T, subjects 1-9.  :func:`independent_datasets` keeps one dataset of each such group —
 the first in the catalogue's order among those present (``BNCI2014001``, the paper's
 first dataset) — and leaves the others out of every combination; each is still tested
-on its own.  The rule reads the catalogue by the dataset names in the result rows, so
-a report needs nothing but the results table.  The synthetic ``SynBNCI2014001`` and
-``SynBNCI2014001-4`` mimic that pair's montage and classes but are generated with
-different seeds (independent simulated subjects), so both enter; a name the catalogue
-does not know counts as its own recordings.
+on its own.  The groups are data shipped with this package (``same_recordings.csv``:
+the catalogue's entries that share recordings, in catalogue order; a test keeps it in
+step with :mod:`benchmark.datasets.catalogue`), looked up by the dataset names in the
+result rows, so a report needs nothing but the results table.  The synthetic
+``SynBNCI2014001`` and ``SynBNCI2014001-4`` mimic that pair's montage and classes but
+are generated with different seeds (independent simulated subjects), so both enter; a
+name the file does not list counts as its own recordings.
 """
 
 from __future__ import annotations
 
-import json
+import csv
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["subject_scores", "compare_to_reference", "average_ranks", "choose_reference",
-           "independent_datasets", "duplicates_sentence", "ALPHA"]
+from benchmark.reporting.aggregation import subject_scores
+
+__all__ = ["compare_to_reference", "average_ranks", "choose_reference",
+           "independent_datasets", "duplicates_sentence", "ALPHA", "SAME_RECORDINGS_FILE"]
 
 PERM_CUTOFF = 20
 #: Significance level of every test in the report (one-sided paired tests, Friedman,
 #: Nemenyi).
 ALPHA = 0.05
+#: the file, inside the package, naming the datasets that are the same recordings
+SAME_RECORDINGS_FILE = "same_recordings.csv"
+
+
+@cache
+def _same_recordings() -> dict[str, tuple[str, int]]:
+    """``{dataset name (lower case): (recordings, position in the catalogue)}``."""
+    text = resources.files(__package__).joinpath(SAME_RECORDINGS_FILE).read_text("utf-8")
+    rows = csv.DictReader(text.splitlines())
+    return {r["dataset"].lower(): (r["recordings"], i) for i, r in enumerate(rows)}
 
 
 def _recordings(name: str) -> tuple[tuple, int]:
-    """What identifies a dataset's recordings, and its position in the catalogue.
+    """What identifies a dataset's recordings, and its place among the same recordings.
 
-    The key is ``(MOABB class, constructor arguments, session)``; classes are left out on
-    purpose (a class selection does not make other recordings).  Names the catalogue
-    does not know are their own recordings and sort after the catalogue's.
+    Datasets that ``same_recordings.csv`` lists share the key of their group and keep
+    the catalogue's order; any other name is its own recordings.
     """
-    from benchmark.datasets.catalogue import DATASETS
-
-    order = {n.lower(): i for i, n in enumerate(DATASETS)}
-    spec = DATASETS.get(name) or next((v for k, v in DATASETS.items()
-                                       if k.lower() == str(name).lower()), None)
-    if spec is None:
-        return ("unknown", str(name)), len(order)
-    kwargs = json.dumps(spec.kwargs, sort_keys=True, default=str)
-    return (spec.moabb_class, kwargs, spec.session), order[spec.name.lower()]
+    known = _same_recordings()
+    if str(name).lower() in known:
+        recordings, position = known[str(name).lower()]
+        return ("shared", recordings), position
+    return ("own", str(name)), len(known)
 
 
 def independent_datasets(names) -> tuple[list[str], dict[str, str]]:
@@ -95,18 +106,6 @@ def duplicates_sentence(left_out: dict[str, str], where: str) -> str:
     """``"BNCI2014001-4 is left out of <where>: the same subjects and session as ..."``."""
     return "; ".join(f"{d} is left out of {where}: the same subjects and session as {k}, "
                      f"which is kept" for d, k in sorted(left_out.items()))
-
-
-def subject_scores(df: pd.DataFrame) -> pd.DataFrame:
-    """One accuracy per (dataset, subject, model): the mean over seeds and folds of ok rows.
-
-    Few-shot results enter at their largest ``k`` per dataset (as in the main table).
-    """
-    from benchmark.report import _largest_shots
-
-    ok = _largest_shots(df[df["status"] == "ok"]).copy()
-    ok["score"] = ok["score"].astype(float)
-    return ok.groupby(["dataset", "subject", "model"], as_index=False)["score"].mean()
 
 
 def choose_reference(scores: pd.DataFrame, wanted: str = "mirepnet") -> tuple[str, str]:

@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 
 from benchmark.cli import main
-from benchmark.report import REPORT_FILES
+from benchmark.reporting import REPORT_FILES
 from benchmark.results import read_results
-from benchmark.tables import datasets_table, missing_summary, model_sizes_table, reference_table
 
 FIGURES = ("accuracy", "radar", "learning_curves", "paired_scatter", "cd_diagram")
 
@@ -42,6 +41,14 @@ def test_report_writes_every_table_and_figure(fewshot_run, capsys):
         assert (report / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
         assert (report / f"{stem}.pdf").read_bytes()[:4] == b"%PDF"
     assert r"\textbf{" in (report / "main_table.tex").read_text()  # best per dataset in bold
+    paper = pd.read_csv(report / "paper_table.csv").query("dataset != 'average'")
+    main_numbers = pd.read_csv(report / "main_table.csv")
+    both = paper.merge(main_numbers, on=["dataset", "model"])
+    assert len(both) == len(main_numbers) == 9  # the paper table's numbers are the main table's
+    assert np.allclose(both["mean_percent"], 100 * both["mean"], atol=1e-4)
+    assert np.allclose(both["std_percent"], 100 * both["std"], atol=1e-4)
+    html = (report / "index.html").read_text()
+    assert html.index("<table") > html.index("The paper&#x27;s main table") > 0  # first
     curves = pd.read_csv(report / "learning_curves.csv")
     assert sorted(curves["shots"].unique()) == [2, 5, 10] and set(curves["n_subjects"]) == {2}
     ds = (report / "datasets.md").read_text()
@@ -81,37 +88,6 @@ def test_report_on_partial_results_says_what_is_missing(fewshot_run, tmp_path, c
     assert "because mirepnet has no finished units" in stats  # the reference fell back, said so
     assert "no critical-difference diagram" in html  # it needs complete blocks: 2 models left
     assert "left out (not on every dataset): mdm" in html
-
-
-def test_tables_from_rows_alone():
-    rows = []
-    for subject in (1, 2, 3):
-        for model, score, params in (("csp_lda", 0.70 + 0.01 * subject, None),
-                                     ("eegnet", 0.60, 2818.0)):
-            rows.append({"dataset": "BNCI2014001", "subject": subject, "model": model,
-                         "protocol": "paper", "status": "ok", "score": score, "seed": 0,
-                         "fold": 0, "shots": np.nan, "n_classes": 2, "n_params": params,
-                         "data_chans": 22, "data_sfreq": 250.0, "data_native_sfreq": 250.0,
-                         "data_trials": 144, "data_sessions": 1,
-                         "classes": "left_hand,right_hand", "error": ""})
-    rows.append(dict(rows[0], model="mirepnet", status="not_runnable", score=np.nan,
-                     error="MIRepNet weights are not in the cache"))
-    rows.append(dict(rows[1], status="failed", score=np.nan, shots=1.0, error="ValueError: few"))
-    df = pd.DataFrame(rows)
-    ref, note = reference_table(df)
-    row = ref.reset_index().query("dataset == 'BNCI2014001' and model == 'csp_lda'").iloc[0]
-    assert (row["paper"], row["ours"], row["difference"], row["subjects"]) == ("72", "72.0",
-                                                                              "+0.0", "3")
-    assert note.startswith("1 of 25 paper figures")
-    ds = datasets_table(df).loc["BNCI2014001"]
-    assert (ds["subjects"], ds["channels"], ds["trials"]) == ("3", "22", "432")
-    sizes = model_sizes_table(df)
-    assert sizes.loc["eegnet", "BNCI2014001"] == "2,818" and sizes.loc["eegnet", "paper"] == "1.9 K"
-    assert sizes.loc["csp_lda", "BNCI2014001"] == "—"
-    assert missing_summary(df) == ["mirepnet has no result on BNCI2014001: not runnable, "
-                                   "MIRepNet weights are not in the cache",
-                                   "eegnet: 1 fold(s) failed at k = 1 (BNCI2014001): "
-                                   "ValueError: few"]
 
 
 def _chromium():

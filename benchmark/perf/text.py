@@ -1,0 +1,134 @@
+"""The perf figures as the lines ``python -m benchmark perf`` prints.
+
+:func:`format_figures` is the one formatter: it takes what any benchmark of this package
+returns and gives its lines, every size in them read from the figures.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Iterable
+
+from benchmark.perf.classical import ClassicalVsMoabb
+from benchmark.perf.jobs import JobsFigures
+from benchmark.perf.mirepnet import MIRepNetThroughput
+from benchmark.perf.preprocessing import PreprocessingThroughput
+from benchmark.perf.zoo import ZooEpochTimes
+
+__all__ = ["format_figures"]
+
+
+def _values(values: Iterable) -> str:
+    """The distinct values, ``/`` between them (``"45"``, or ``"22/45"`` where they differ)."""
+    return "/".join(str(v) for v in sorted(set(values))) or "no"
+
+
+def _span(numbers: list[int]) -> str:
+    """``"1-4"`` for a run of consecutive numbers, else ``"1, 3, 7"``."""
+    if len(numbers) > 1 and list(numbers) == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ", ".join(str(n) for n in numbers)
+
+
+@singledispatch
+def format_figures(figures) -> str:
+    """The lines of a benchmark's figures, joined by newlines.
+
+    Parameters
+    ----------
+    figures : ZooEpochTimes, MIRepNetThroughput, ClassicalVsMoabb, JobsFigures, \
+PreprocessingThroughput or a list of them
+        What a benchmark of :mod:`benchmark.perf` returned.
+
+    Returns
+    -------
+    str
+        The text ``python -m benchmark perf`` prints for them.
+    """
+    raise TypeError(f"no perf layout for {type(figures).__name__}")
+
+
+@format_figures.register
+def _(figures: list) -> str:
+    return "\n".join(format_figures(f) for f in figures)
+
+
+@format_figures.register
+def _(figures: ZooEpochTimes) -> str:
+    shapes = figures.inputs.values()
+    chans = _values(c for c, _ in shapes)
+    channels = f"{chans}-channel template" if figures.on_template else f"{chans} channels"
+    lines = [f"deep models on {figures.dataset} subject {figures.subject} "
+             f"({figures.train_size * 100:g} % calibration split, "
+             f"{_values(r['n_train'] for r in figures.rows)} trials, {channels}, "
+             f"{_values(t for _, t in shapes)} samples), {figures.device}:",
+             "  model                parameters   s per training epoch"]
+    lines += [f"  {r['model']:<18} {r['params']:>12,}   {r['s_per_epoch']:>6.2f}"
+              for r in figures.rows]
+    return "\n".join(lines)
+
+
+@format_figures.register
+def _(figures: MIRepNetThroughput) -> str:
+    rows = figures.rows
+    lines = [f"MIRepNet ({figures.n_chans} x {figures.n_times} input, {figures.n_classes} "
+             f"classes) on {figures.device}; logits of fused and released embeddings agree to "
+             f"{max(r['max_abs_diff'] for r in rows):.1e}:",
+             "  batch  embedding   inference trials/s (s/batch, of which convs)   "
+             "train step trials/s (s/step)"]
+    lines += [f"  {r['batch']:>5}  {'fused' if r['fused'] else 'released':<9}  "
+              f"{r['inference']:>10,.0f} ({r['inference_s']:.3f} s, {r['embedding_s']:.3f} s)"
+              f"{'':>14}{r['train_step']:>8,.0f} ({r['train_step_s']:.3f} s)" for r in rows]
+    for batch in sorted({r["batch"] for r in rows}):
+        ref, fast = (next(r for r in rows if r["batch"] == batch and r["fused"] is fused)
+                     for fused in (False, True))
+        lines.append(f"  batch {batch}: fused is {fast['inference'] / ref['inference']:.1f}x "
+                     f"faster at inference, {fast['train_step'] / ref['train_step']:.1f}x per "
+                     "training step")
+    return "\n".join(lines)
+
+
+@format_figures.register
+def _(figures: ClassicalVsMoabb) -> str:
+    f = figures
+    which = f"{f.selection} datasets" if "," not in f.selection else "datasets"
+    return "\n".join([
+        f"classical pipelines end to end ({', '.join(f.models)}), within-session "
+        f"{f.n_folds}-fold CV, {len(f.datasets)} {which} x subjects {_span(f.subjects)}, "
+        f"{f.fits} fits each side:",
+        f"  MOABB WithinSessionEvaluation     {f.moabb:>7.1f} s",
+        f"  suite, cold epoch cache           {f.suite_cold:>7.1f} s   "
+        f"{f.moabb / f.suite_cold:.2f}x MOABB's speed",
+        f"  suite, warm epoch cache           {f.suite_warm:>7.1f} s   "
+        f"{f.moabb / f.suite_warm:.2f}x MOABB's speed",
+        "  mean accuracy (suite / MOABB; alignment of the test part differs, see "
+        "benchmark/perf/classical.py): " + ", ".join(
+            f"{m} {f.suite_acc.get(m, float('nan')):.3f} / "
+            f"{f.moabb_acc.get(m, float('nan')):.3f}" for m in f.models)])
+
+
+@format_figures.register
+def _(figures: JobsFigures) -> str:
+    lines = [f"--jobs speed-up on {figures.cores} cores (warm epoch cache):"]
+    for label, grid in figures.grids.items():
+        seconds = list(grid.seconds.values())
+        runs = ", ".join(f"--jobs {n} {s:.1f} s" for n, s in grid.seconds.items())
+        lines.append(f"  {label:<26} {grid.units} units: {runs}, "
+                     f"speed-up {seconds[0] / seconds[-1]:.2f}x")
+    return "\n".join(lines)
+
+
+@format_figures.register
+def _(figures: PreprocessingThroughput) -> str:
+    f = figures.figures
+    return "\n".join([
+        f"preprocessing (EA + {figures.n_template}-channel template), {figures.n_trials} trials "
+        f"x {figures.n_chans} channels x {figures.n_times} samples, {figures.dtype} "
+        f"(outputs agree to {f['max_abs_diff']:.1e}):",
+        f"  suite (batched, fused)        {f['vectorised']:>9,.0f} trials/s",
+        f"  per-trial loop, BLAS per trial {f['per_trial']:>8,.0f} trials/s   "
+        f"suite is {f['vectorised'] / f['per_trial']:.1f}x faster",
+        f"  release-style per-channel loop {f['release_style']:>8,.0f} trials/s   "
+        f"suite is {f['vectorised'] / f['release_style']:.0f}x faster",
+        f"  (only writing the output array  {f['write_floor']:>8,.0f} trials/s: the memory "
+        "floor of any implementation)"])

@@ -1,0 +1,87 @@
+"""``python -m benchmark report DIR``: the paper's tables and figures from the results alone.
+
+Writes ``DIR/report/``: each table as Markdown, LaTeX and CSV (the paper's main table,
+the dataset x model table, learning curves, paired statistics, average ranks, datasets,
+model sizes, the paper's reference scores), each figure as PNG and PDF (accuracy bars,
+radar chart, learning curves, per-subject paired scatter, critical-difference diagram)
+and ``index.html``, which shows them all with the run's configuration and says what is
+missing.
+
+The report reads the results table only.  What needs the data or the networks is done
+by the caller and handed in: the audit's verdict (:func:`benchmark.verify.verdict_for_report`)
+and parameter counts rebuilt from the networks (:func:`benchmark.model_sizes.model_size_table`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.errors import UserError
+from benchmark.reporting.html_page import Section, write_index
+from benchmark.reporting.sections import (
+    about_sections,
+    learning_curve_sections,
+    main_table_sections,
+    paper_table_sections,
+    statistics_sections,
+)
+from benchmark.reporting.tables import missing_summary
+
+__all__ = ["write_report", "REPORT_FILES", "VERDICT_FILE"]
+
+#: The tables a full report writes (each as .md, .tex and .csv).
+REPORT_FILES = ("paper_table", "main_table", "learning_curves", "statistics", "ranks",
+                "datasets", "model_sizes", "reference_scores")
+
+#: the audit's lines, written next to the report's tables
+VERDICT_FILE = "verify.txt"
+
+#: what a report writes, so a regenerated report leaves no stale file behind
+_WRITTEN = {".md", ".tex", ".csv", ".png", ".pdf", ".html", ".txt"}
+
+
+def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mirepnet",
+                 sizes: pd.DataFrame | None = None, verdict=None) -> Path:
+    """Write ``DIR/report/`` (tables, figures, ``index.html``) and return that folder.
+
+    Parameters
+    ----------
+    results_dir : path
+        The results folder; the report goes to its ``report/`` subfolder.
+    df : DataFrame
+        The tidy results table (:func:`benchmark.results.read_results`).
+    reference : str
+        Model the statistics compare every other against.
+    sizes : DataFrame or None
+        Parameter counts rebuilt by building each network for the datasets' shapes
+        (models x datasets, :func:`benchmark.model_sizes.model_size_table`); ``None``
+        reads the rows' ``n_params``.
+    verdict : Verdict or None
+        What the audit of the folder found (:func:`benchmark.verify.verdict_for_report`):
+        shown at the top of ``index.html`` and written, with every problem and warning
+        line, to ``report/verify.txt``; ``None``: not audited, no ``verify.txt``.
+    """
+    out = Path(results_dir) / "report"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot write the report to {out} ({exc.strerror}); "
+                        "pass a writable folder")
+    for old in out.glob("*"):  # a report is regenerated whole: no stale file survives
+        if old.is_file() and old.suffix in _WRITTEN:
+            old.unlink()
+    if verdict is not None:
+        (out / VERDICT_FILE).write_text("\n".join(verdict.lines()) + "\n")
+    missing = missing_summary(df) if not df.empty else ["no result rows"]
+    sections: list[Section] = [
+        *paper_table_sections(df, out),
+        *main_table_sections(df, out),
+        *learning_curve_sections(df, out),
+        *statistics_sections(df, out, reference),
+        *about_sections(df, out, sizes),
+    ]
+    write_index(out, f"MIRepNet benchmark report: {Path(results_dir).resolve().name}", sections,
+                df, missing, verdict=verdict)
+    return out

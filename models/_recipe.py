@@ -1,0 +1,151 @@
+"""The training recipe of the deep models, and the one factory helper that builds them.
+
+Every deep model of the zoo is a network trained with a recipe (epochs, batch size,
+optimizer, learning rate, weight decay, cosine schedule).  Its registry factory takes
+the signal's shape, the model's own options (a checkpoint, a fine-tuning mode), the
+recipe's fields, a device and, for most models, extra module arguments.
+:func:`deep_model` writes that factory once, from a :class:`Recipe` (the model's
+defaults) and a function that says which network to train; a pipeline file sets the
+recipe per model (its ``parameters:``).
+
+The factory's signature is built from the recipe (``inspect.Signature``), so each
+model states its defaults and accepted parameters exactly (the engine reads them, e.g.
+to know which models take a ``checkpoint``) without the eight copies of one signature
+the zoo once had.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, NamedTuple
+
+from ._deep import braindecode_classifier
+
+__all__ = ["FINETUNING", "RECIPE_PARAMETERS", "Network", "Recipe", "Signal", "deep_model"]
+
+#: Recipe fields every deep model's factory takes as parameters.
+RECIPE_PARAMETERS = ("max_epochs", "batch_size", "lr", "weight_decay")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a deep model is trained by default (a pipeline file overrides the parameters).
+
+    Attributes
+    ----------
+    max_epochs : int
+        Training epochs.
+    batch_size : int
+        Trials per batch (capped at the number of calibration trials).
+    lr : float
+        Learning rate.
+    weight_decay : float
+        Weight decay of the optimizer.
+    optimizer : {"adamw", "adam"}
+        torch's ``AdamW`` or ``Adam``.
+    scheduler : {"cosine", None}
+        Cosine annealing of the learning rate over ``max_epochs``, or a constant rate.
+    """
+
+    max_epochs: int = 100
+    batch_size: int = 8
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    optimizer: str = "adamw"
+    scheduler: str | None = "cosine"
+
+
+#: The MIRepNet paper's fine-tuning recipe, used for every foundation model: 10 epochs,
+#: batch 8, Adam with learning rate 1e-3 and weight decay 1e-6, cosine schedule.
+FINETUNING = Recipe(max_epochs=10, weight_decay=1e-6, optimizer="adam")
+
+
+class Signal(NamedTuple):
+    """braindecode's signal parameters: what a factory learns of the data."""
+
+    n_chans: int
+    n_outputs: int
+    n_times: int
+    sfreq: float
+    chs_info: list | None = None
+
+
+@dataclass(frozen=True)
+class Network:
+    """What a deep model trains: a braindecode-style module class, its extra arguments,
+    and pretrained weights applied to every fresh module (``apply(module)``), if any."""
+
+    module: type
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    init_weights: Any = None
+
+
+_P = inspect.Parameter
+_SIGNAL = [_P("n_chans", _P.POSITIONAL_OR_KEYWORD, annotation="int"),
+           _P("n_outputs", _P.POSITIONAL_OR_KEYWORD, annotation="int"),
+           _P("n_times", _P.POSITIONAL_OR_KEYWORD, annotation="int"),
+           _P("sfreq", _P.POSITIONAL_OR_KEYWORD, annotation="float"),
+           _P("chs_info", _P.POSITIONAL_OR_KEYWORD, default=None)]
+_ANNOTATIONS = {"max_epochs": "int", "batch_size": "int", "lr": "float",
+                "weight_decay": "float", "optimizer": "str", "scheduler": "str | None"}
+_DEVICE = _P("device", _P.KEYWORD_ONLY, default=None, annotation="str | None")
+
+
+def deep_model(recipe: Recipe, *, name: str | None = None, doc: str | None = None,
+               tunable: tuple[str, ...] = RECIPE_PARAMETERS,
+               module_kwargs: bool = True) -> Callable[[Callable[..., Network]], Callable]:
+    """Decorator: the registry factory of a deep model, from the function that picks its network.
+
+    The decorated function takes a :class:`Signal` and the model's own keyword-only
+    options, and returns the :class:`Network` to train.  The factory takes
+    ``(n_chans, n_outputs, n_times, sfreq, chs_info=None, *, <options>, <tunable recipe
+    fields>, device=None, **module_kwargs)`` and returns the scikit-learn classifier.
+
+    Parameters
+    ----------
+    recipe : Recipe
+        The model's default recipe (kept as the factory's ``recipe`` attribute).
+    name, doc : str, optional
+        The factory's name and docstring (default: the decorated function's).
+    tunable : tuple of str
+        Recipe fields the factory takes as parameters; the others stay as in ``recipe``.
+    module_kwargs : bool
+        Pass any other keyword argument on to the module's constructor.
+    """
+    def decorator(network: Callable[..., Network]) -> Callable:
+        options = [p.replace(kind=_P.KEYWORD_ONLY)
+                   for p in list(inspect.signature(network).parameters.values())[1:]]
+        parameters = [*_SIGNAL, *options,
+                      *(_P(k, _P.KEYWORD_ONLY, default=getattr(recipe, k),
+                           annotation=_ANNOTATIONS[k]) for k in tunable),
+                      _DEVICE]
+        if module_kwargs:
+            parameters.append(_P("module_kwargs", _P.VAR_KEYWORD))
+        signature = inspect.Signature(parameters)
+        label = name or network.__name__
+
+        def factory(*args, **kwargs):
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as exc:  # as Python words it for a function of this name
+                raise TypeError(f"{label}() {exc}") from None
+            bound.apply_defaults()
+            given = dict(bound.arguments)
+            extra = given.pop("module_kwargs", {})
+            signal = Signal(*(given.pop(k) for k in Signal._fields))
+            device = given.pop("device")
+            chosen = replace(recipe, **{k: given.pop(k) for k in tunable})
+            net = network(signal, **given)
+            return braindecode_classifier(net.module, signal, chosen, device=device,
+                                          module_kwargs={**net.kwargs, **extra},
+                                          init_weights=net.init_weights)
+
+        factory.__name__ = factory.__qualname__ = label
+        factory.__module__ = network.__module__
+        factory.__doc__ = doc if doc is not None else network.__doc__
+        factory.__signature__ = signature
+        factory.recipe = recipe
+        return factory
+
+    return decorator
