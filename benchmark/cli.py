@@ -340,7 +340,7 @@ def _cmd_run(args) -> int:
     report = write_report(out, rows, verdict=verdict_for_report(
         out, cache_dir=args.cache, use_cache=not args.no_cache))
     _print_run_summary(summary, out, report)
-    return _run_status(summary)
+    return summary.exit_status()
 
 
 def _print_run_summary(summary: RunSummary, out: str, report: Path) -> None:
@@ -358,16 +358,6 @@ def _print_run_summary(summary: RunSummary, out: str, report: Path) -> None:
     for missing in summary.missing.values():  # one line per dataset, with the fetch command
         print(f"  not runnable: {missing.line()}")
     _print_verdict(report)
-
-
-def _run_status(summary: RunSummary) -> int:
-    """1 if a unit failed in this run, or if no unit of the grid has a result (run now or
-    stored before; failures and not-runnable units stored by earlier runs count as none)
-    and none is left to another run on the folder; 0 otherwise (what is missing is listed)."""
-    grid = (summary.done + summary.skipped + summary.busy + len(summary.failed)
-            + len(summary.not_runnable))
-    produced = summary.done + summary.stored_ok
-    return 1 if summary.failed or (grid and not produced and not summary.busy) else 0
 
 
 def _preflight_weights(pipelines, log) -> None:

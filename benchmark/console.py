@@ -83,6 +83,9 @@ def console_logging(quiet: bool = False) -> Iterator[ConsoleHandler]:
         handler = ConsoleHandler(quiet)
         logger.addHandler(handler)
     was_quiet, handler.quiet = handler.quiet, quiet
+    # shown here once: not again by a handler of the root logger (logging.basicConfig,
+    # moabb.set_log_level) in the same process
+    propagate, logger.propagate = logger.propagate, False
     level = logger.level
     if logger.getEffectiveLevel() > logging.INFO:
         logger.setLevel(logging.INFO)
@@ -90,6 +93,7 @@ def console_logging(quiet: bool = False) -> Iterator[ConsoleHandler]:
         yield handler
     finally:
         logger.setLevel(level)
+        logger.propagate = propagate
         handler.quiet = was_quiet
         if added:
             logger.removeHandler(handler)

@@ -166,6 +166,16 @@ class RunSummary:
     missing: dict[str, MissingDataset] = field(default_factory=dict)  # by dataset: no data
     seconds: float = 0.0
 
+    def exit_status(self) -> int:
+        """1 if a unit failed in this run, or if no unit of the grid has a result (run now
+        or stored before; failures and not-runnable units stored by earlier runs count as
+        none) and none is left to another run on the folder; 0 otherwise (what is missing
+        is listed)."""
+        grid = (self.done + self.skipped + self.busy + len(self.failed)
+                + len(self.not_runnable))
+        produced = self.done + self.stored_ok
+        return 1 if self.failed or (grid and not produced and not self.busy) else 0
+
 
 def _unit_key(spec, subject, session, pipe, pre, protocol, seed, metric) -> dict:
     return {

@@ -23,6 +23,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from benchmark.progress import say_to
+
 __all__ = ["run_evidence", "evidence_table", "HELD_OUT"]
 
 logger = logging.getLogger(__name__)
@@ -72,7 +74,7 @@ def run_evidence(out: str = "results/evidence", seeds=(0, 1, 2), epochs: int = 3
                     out=str(root / "finetune"))
     summary = run_benchmark(cfg)
     if summary.failed or summary.not_runnable:
-        logger.warning(f"{len(summary.failed)} unit(s) failed, "
+        say_to(logger)(f"{len(summary.failed)} unit(s) failed, "
                        f"{len(summary.not_runnable)} not runnable")
         return 1
     table = evidence_table(read_results(root / "finetune"))
@@ -80,5 +82,5 @@ def run_evidence(out: str = "results/evidence", seeds=(0, 1, 2), epochs: int = 3
             f"trials for calibration, seeds {', '.join(map(str, seeds))}, pretraining "
             f"{epochs} epochs on demo-pretrain:\n\n{to_markdown(table)}\n")
     (root / "evidence.md").write_text(text)
-    logger.info(text)
+    say_to(logger)(text)
     return 0 if table.loc["all", "difference"] > 0 else 1

@@ -1,10 +1,12 @@
 """Durable file writes: a file is either its old content or its whole new one.
 
-Every file the suite keeps (result units, ``results.csv``, the epoch cache, pretraining
-pools and checkpoints) is written through :func:`atomic_open`: into a temporary file in
-the same folder, flushed and ``fsync``-ed, renamed over the target with ``os.replace``
-(atomic on POSIX and Windows), and the folder ``fsync``-ed so the rename itself survives
-a power cut.  A crash, Ctrl-C or SIGKILL at any point leaves no partial file behind.
+The files a rerun relies on (result units, ``results.csv``, the epoch cache, the
+pretraining pool's arrays and its checkpoints) are written through :func:`atomic_open`:
+into a temporary file in the same folder, flushed and ``fsync``-ed, renamed over the
+target with ``os.replace`` (atomic on POSIX and Windows), and the folder ``fsync``-ed so
+the rename itself survives a power cut.  A crash, Ctrl-C or SIGKILL at any point leaves
+no partial file behind.  (Report files and the pretraining logs are rewritten whole by
+every run and are written plainly.)
 
 Written by hand because the standard library has no atomic write, and the packages that
 offer one (``atomicwrites``, archived in 2022) are not maintained.

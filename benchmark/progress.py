@@ -17,11 +17,29 @@ import logging
 import sys
 from typing import Callable, TextIO
 
-__all__ = ["Progress", "make_progress", "write_line", "MODES"]
+__all__ = ["Progress", "make_progress", "write_line", "MODES", "say_to"]
 
 MODES = ("auto", "bar", "lines", "none")
 
 logger = logging.getLogger(__name__)
+
+
+def say_to(log: logging.Logger) -> Callable[[str], None]:
+    """A callable that tells the user a line through ``log`` at INFO.
+
+    Where logging is set up (the command line's handler, an application's
+    configuration) the line is a log record, filtered by its levels.  Where nothing
+    handles the suite's records (``run_benchmark`` called from a script or a notebook),
+    the line is printed to standard output, as the suite did before it logged, instead
+    of being dropped silently.
+    """
+    def say(message: str) -> None:
+        if log.hasHandlers():
+            log.info(message)
+        else:
+            print(message, flush=True)
+
+    return say
 
 
 class Progress:
@@ -30,13 +48,13 @@ class Progress:
     Parameters
     ----------
     log : callable, optional
-        Takes each line (default: this module's logger, at INFO).
+        Takes each line (default: this module's logger at INFO, see :func:`say_to`).
     verbose : bool
         Besides the messages, a line per finished unit (``False``: the ``none`` mode).
     """
 
     def __init__(self, log: Callable[[str], None] | None = None, verbose: bool = True):
-        self._log, self.verbose = log or logger.info, verbose
+        self._log, self.verbose = log or say_to(logger), verbose
         self.total, self.count = 0, 0
 
     def start(self, total: int) -> None:

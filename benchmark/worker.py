@@ -34,6 +34,7 @@ from benchmark.datasets.loading import SubjectData, data_home, load_subject
 from benchmark.datasets.offline import network_refused
 from benchmark.errors import MissingData, NotRunnable, UserError
 from benchmark.metrics import get_metric
+from benchmark.models import count_parameters
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info
 from benchmark.process import prepare_process, seed_everything
 from benchmark.protocols import SplitIdentity, split_digest, split_identity
@@ -224,7 +225,7 @@ class Worker:
                          session=fold.session, split=split, score=score, n_train=len(ytr),
                          n_test=len(yte), n_classes=len(classes), n_chans=Xtr.shape[1],
                          fit_time=t1 - t0, predict_time=t2 - t1,
-                         model_info=_model_info(model), n_params=_n_params(model),
+                         model_info=_model_info(model), n_params=count_parameters(model),
                          **_data_facts(data, unit.subject, classes, unit.spec.sfreq))
 
     def _row(self, unit: Unit, **fields) -> ResultRow:
@@ -239,15 +240,6 @@ def _inference_mode():
     """``torch.inference_mode()`` where torch is in use (no autograd records in scoring)."""
     torch = sys.modules.get("torch")
     return torch.inference_mode() if torch is not None else nullcontext()
-
-
-def _n_params(model) -> int | None:
-    """Parameters of the fitted network (``None`` for pipelines that are not one)."""
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
-    module = getattr(final, "module_", None)
-    if module is None or not hasattr(module, "parameters"):
-        return None
-    return int(sum(p.numel() for p in module.parameters()))
 
 
 def _data_facts(data: SubjectData, subject: int, classes: list[str], native: float) -> dict:

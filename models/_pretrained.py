@@ -85,8 +85,9 @@ def with_checkpoints(pipelines: Sequence[Pipeline], given: Sequence[str]) -> lis
     return out
 
 
-def preflight_weights(pipelines: Sequence[Pipeline], template_chs_info: list) -> list[str]:
-    """Check pretrained weights once, before the grid; the lines to show the user.
+def preflight_weights(pipelines: Sequence[Pipeline], template_chs_info: list) -> Iterator[str]:
+    """Check pretrained weights once, before the grid; yields the lines to show the user
+    as they come (a later bad file must not hide an earlier pipeline's note).
 
     Each model step of a pipeline that takes a ``checkpoint`` is built for a 2-class
     task on the channel template: a file that is not usable raises here, with one line,
@@ -107,7 +108,6 @@ def preflight_weights(pipelines: Sequence[Pipeline], template_chs_info: list) ->
     UserError
         A checkpoint that is not usable (:class:`CheckpointError`) or a bad parameter.
     """
-    lines = []
     for pipe in pipelines:
         for step in pipe.steps:
             if step["from"] != "models" or not pipe.accepts("checkpoint"):
@@ -120,13 +120,11 @@ def preflight_weights(pipelines: Sequence[Pipeline], template_chs_info: list) ->
                                    chs_info=copy.deepcopy(template_chs_info[:n_chans]),
                                    **params)
             except NotRunnable as exc:
-                lines.append(f"note: {pipe.name} will be reported not runnable: {exc}")
+                yield f"note: {pipe.name} will be reported not runnable: {exc}"
                 continue
             weights = getattr(est, "init_weights", None)
             if weights is not None:
-                lines.append(f"{pipe.name}: weights {weights.path} "
-                             f"(sha256 {weights.sha256[:12]})")
-    return lines
+                yield f"{pipe.name}: weights {weights.path} (sha256 {weights.sha256[:12]})"
 
 
 def prefetch_weights(selection: str) -> Iterator[tuple[str, str, str | None]]:

@@ -39,6 +39,7 @@ from benchmark.errors import NotRunnable, UserError
 from benchmark.files import atomic_open, atomic_write_text
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, digest
 from benchmark.pretraining.screening import ScreeningResult, ScreeningRule, screen_subject
+from benchmark.progress import say_to
 
 __all__ = ["PRETRAIN_CLASSES", "POOL_CLASSES", "Pool", "build_pool", "pool_classes",
            "pretrain_labels"]
@@ -145,7 +146,7 @@ def build_pool(specs: list[DatasetSpec], root: str | os.PathLike,
         A dataset is not available (and ``skip_missing`` is False), no subject is left,
         or ``classes`` is not one of :data:`POOL_CLASSES`.
     """
-    log = log or logger.info
+    log = log or say_to(logger)
     root = Path(root)
     pool_classes((), classes)  # validate before any work
     settings = digest({"pre": preprocessing.to_dict(), "rule": rule.to_dict(), "seed": seed,

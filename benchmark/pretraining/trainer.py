@@ -46,6 +46,7 @@ from benchmark.files import atomic_open
 from benchmark.preprocessing import PreprocessingConfig, digest
 from benchmark.pretraining.pool import POOL_CLASSES, PRETRAIN_CLASSES, Pool, build_pool
 from benchmark.pretraining.screening import ScreeningRule
+from benchmark.progress import say_to
 
 __all__ = ["PretrainConfig", "pretrain", "hybrid_loss", "CHECKPOINT_NAME"]
 
@@ -173,7 +174,7 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] | None = None,
     from benchmark.models import MIRepNetPretrain
 
     pool_log = log  # None: the pool's own logger
-    log = log or logger.info
+    log = log or say_to(logger)
     out = Path(cfg.out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,16 @@ A row per model, grouped by family (classical, specialist, foundation, then any 
 model); a ``*_scratch`` model right after its pretrained twin; a column per dataset
 (the paper's datasets in its order, then the others by name) and ``average``.  A cell
 is ``mean ± std`` over subjects in percent, the numbers of ``main_table``; per column
-the best value is bold and the second best underlined.  ``n/r``: the model was not
+the best value is bold and the second best underlined, ranked on the unrounded means as
+``main_table`` picks its bold cell (an exact tie goes to the model first by name), so a
+dataset's bold cell is the same model in both tables.  ``n/r``: the model was not
 runnable on that dataset; ``—``: no result (it failed, or did not run).
+
+A cell with fewer subjects than the dataset has in the results (the most any model has
+there) carries a dagger, ``65.0 ± 4.8†``: it is neither ranked nor averaged.  ``average``
+is the mean over datasets of the model's means, for a model with a complete cell on
+every dataset, printed without ``±`` (the mean of the standard deviations is no
+standard deviation); ``n/r`` for a model not runnable on any dataset, ``—`` otherwise.
 
 The results table does not record a model's family (rows name the model, not its
 tags), so the family comes from ``model_families.csv``, shipped with this package: our
@@ -28,8 +36,8 @@ from benchmark.reporting.formats import bold, underline
 from benchmark.reporting.paper_reference import PAPER_DATASETS
 from benchmark.reporting.tables import mean_std_cell
 
-__all__ = ["paper_table", "family_of", "row_order", "FAMILIES", "OTHER_FAMILY", "AVERAGE",
-           "FAMILIES_FILE", "PAPER_TABLE_COLUMNS"]
+__all__ = ["paper_table", "paper_table_note", "family_of", "row_order", "FAMILIES",
+           "OTHER_FAMILY", "AVERAGE", "FAMILIES_FILE", "PAPER_TABLE_COLUMNS", "PARTIAL_MARK"]
 
 #: the paper's families, in the order its table prints them
 FAMILIES = ("classical", "specialist", "foundation")
@@ -41,7 +49,9 @@ AVERAGE = "average"
 FAMILIES_FILE = "model_families.csv"
 #: the columns of the table's CSV (one row per model and column of the printed table)
 PAPER_TABLE_COLUMNS = ["family", "model", "dataset", "mean_percent", "std_percent",
-                       "n_subjects", "status", "rank", "mark"]
+                       "n_subjects", "complete", "status", "rank", "mark"]
+#: after a cell with fewer subjects than the dataset has in the results
+PARTIAL_MARK = "†"
 _SCRATCH = "_scratch"
 _CELL = {"not_runnable": "n/r", "failed": "—", "missing": "—", "incomplete": "—"}
 
@@ -87,10 +97,16 @@ def _status(df: pd.DataFrame, model: str, dataset: str) -> str:
             else "failed" if "failed" in statuses else "missing")
 
 
-def _ranks(means: pd.Series) -> pd.Series:
-    """Dense rank of each mean as shown (percent, one decimal), 1 = best; NaN stays NaN."""
-    shown = means.map(lambda v: float(f"{100 * v:.1f}"), na_action="ignore")
-    return shown.rank(method="dense", ascending=False)
+def _ranks(column: pd.DataFrame) -> pd.Series:
+    """Rank of each complete cell of a column, 1 = best; the others NaN.
+
+    On the unrounded means, as ``main_table`` picks its bold cell (``idxmax`` over its rows,
+    which come by model name): higher first, an exact tie to the model first by name.
+    """
+    ranked = column[column["complete"]].sort_values(
+        ["mean", "model"], ascending=[False, True], kind="stable")
+    return pd.Series(np.arange(1, len(ranked) + 1), index=ranked.index,
+                     dtype=float).reindex(column.index)
 
 
 def paper_table(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -105,22 +121,29 @@ def paper_table(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     grid : DataFrame
         Index ``(family, model)``, a column per dataset and ``average``; cells
-        ``mean ± std`` (percent), ``**x**`` for the best of a column and ``<u>x</u>``
-        for the second best, when the column has two values or more (ties share a
-        mark; ranks are taken on the values as shown, so equal cells rank equal).
-        ``average`` is the mean over datasets of the model's means ± the mean of its
-        standard deviations, for a model with a result on every dataset.
+        ``mean ± std`` (percent), ``x†`` for a cell with fewer subjects than the most any
+        model has on that dataset (incomplete: neither ranked nor averaged), ``**x**``
+        for the best of a column and ``<u>x</u>`` for the second best, when the column
+        has two complete values or more (ranks are taken on the unrounded means, an exact
+        tie going to the model first by name, as ``main_table`` picks its bold cell).
+        ``average`` is the mean over datasets of the model's means, without ``±``, for a
+        model with a complete cell on every dataset; ``n/r`` for a model not runnable on
+        any dataset, ``—`` otherwise.
     data : DataFrame
         :data:`PAPER_TABLE_COLUMNS`, a row per cell in the grid's order (``dataset``:
         the column, ``average`` included): ``mean_percent`` and ``std_percent`` (percent,
-        to 4 decimals), ``n_subjects`` (empty for ``average``), ``status`` (``ok``,
-        ``not_runnable``, ``failed``, ``missing``; ``incomplete`` for an average with a
-        dataset missing), ``rank`` (dense, 1 = best, on the shown value) and ``mark``
-        (``best``: bold, ``second``: underlined, or empty).
+        to 4 decimals; ``std_percent`` empty for ``average``), ``n_subjects`` (empty for
+        ``average``), ``complete`` (a result for every subject of the dataset; for
+        ``average``: an average was taken), ``status`` (``ok``, ``not_runnable``,
+        ``failed``, ``missing``; for ``average``: ``ok``, ``not_runnable`` on no
+        dataset runnable, else ``incomplete``), ``rank`` (1 = best, on the unrounded
+        mean; empty for a cell not ranked) and ``mark`` (``best``: bold, ``second``:
+        underlined, or empty).
     """
     if df.empty:
         return pd.DataFrame(), pd.DataFrame(columns=PAPER_TABLE_COLUMNS)
     table = main_table(largest_shots(df)).set_index(["model", "dataset"])
+    subjects = table["n_subjects"].groupby(level="dataset").max()  # each dataset's N
     datasets = _dataset_order(df["dataset"].dropna().unique())
     rows = []
     for family, model in row_order(df["model"].dropna().unique()):
@@ -128,23 +151,27 @@ def paper_table(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         for dataset in datasets:
             if (model, dataset) in table.index:
                 r = table.loc[(model, dataset)]
-                cells.append((dataset, r["mean"], r["std"], int(r["n_subjects"]), "ok"))
+                n = int(r["n_subjects"])
+                cells.append((dataset, r["mean"], r["std"], n, n == subjects[dataset], "ok"))
             else:
-                cells.append((dataset, np.nan, np.nan, None, _status(df, model, dataset)))
-        done = all(c[4] == "ok" for c in cells)
-        cells.append((AVERAGE, np.mean([c[1] for c in cells]) if done else np.nan,
-                      np.mean([c[2] for c in cells]) if done else np.nan, None,
-                      "ok" if done else "incomplete"))
-        rows += [dict(zip(("family", "model", "dataset", "mean", "std", "n_subjects", "status"),
-                          (family, model, *c))) for c in cells]
+                cells.append((dataset, np.nan, np.nan, None, False,
+                              _status(df, model, dataset)))
+        done = all(c[4] for c in cells)
+        nothing_runs = all(c[5] == "not_runnable" for c in cells)
+        cells.append((AVERAGE, np.mean([c[1] for c in cells]) if done else np.nan, np.nan,
+                      None, done, "ok" if done else
+                      "not_runnable" if nothing_runs else "incomplete"))
+        rows += [dict(zip(("family", "model", "dataset", "mean", "std", "n_subjects",
+                           "complete", "status"), (family, model, *c))) for c in cells]
     data = pd.DataFrame(rows)
-    by_column = data.groupby("dataset", sort=False)["mean"]
-    rank = by_column.transform(_ranks)
-    marked = by_column.transform("count") >= 2  # one value in a column: nothing to mark
+    rank = pd.concat([_ranks(column) for _, column in data.groupby("dataset", sort=False)])
+    rank = rank.reindex(data.index)
+    marked = rank.groupby(data["dataset"]).transform("count") >= 2  # one: nothing to mark
     data["rank"] = rank.astype("Int64")
     data["mark"] = np.where(marked & (rank == 1), "best",
                             np.where(marked & (rank == 2), "second", ""))
-    shown = [_cell(r.mean, r.std, r.status, r.mark) for r in data.itertuples()]
+    shown = [_cell(r.mean, r.std, r.status, r.complete, r.mark, r.dataset == AVERAGE)
+             for r in data.itertuples()]
     grid = (data.assign(cell=shown)
             .pivot(index=["family", "model"], columns="dataset", values="cell")
             .reindex(index=pd.MultiIndex.from_frame(data[["family", "model"]].drop_duplicates()),
@@ -152,12 +179,39 @@ def paper_table(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     grid.columns.name = None
     data = data.assign(mean_percent=(100 * data["mean"]).round(4),
                        std_percent=(100 * data["std"]).round(4),
-                       n_subjects=data["n_subjects"].astype("Int64"))
+                       n_subjects=data["n_subjects"].astype("Int64"),
+                       complete=data["complete"].astype(bool))
     return grid, data[PAPER_TABLE_COLUMNS]
 
 
-def _cell(mean: float, std: float, status: str, mark: str) -> str:
+def paper_table_note(data: pd.DataFrame) -> str:
+    """The note under the table's title: how to read it, and which cells have a dagger.
+
+    ``data`` is :func:`paper_table`'s second table (or its CSV, read back).
+    """
+    note = ("Models grouped by family, a *_scratch model after its pretrained twin; average: "
+            "the mean over datasets of a model's means (no ±: the mean of the standard "
+            "deviations would be no standard deviation), for models with a complete result "
+            "on every dataset; per column the best in bold, the second best underlined, "
+            "ranked on the unrounded means as in main_table; n/r: not runnable here; —: no "
+            "result.")
+    cells = data[data["dataset"] != AVERAGE]
+    total = cells.groupby("dataset", sort=False)["n_subjects"].transform("max")
+    partial = cells[(cells["status"] == "ok") & (cells["n_subjects"] < total)]
+    if not partial.empty:
+        which = "; ".join(f"{r.model} on {r.dataset}: {int(r.n_subjects)} of {int(n)}"
+                          for r, n in zip(partial.itertuples(), total[partial.index]))
+        note += (f" {PARTIAL_MARK} fewer subjects than the other models on this dataset "
+                 f"({which}): neither ranked nor averaged.")
+    return note
+
+
+def _cell(mean: float, std: float, status: str, complete: bool, mark: str,
+          average: bool) -> str:
     if status != "ok":
         return _CELL[status]
-    text = mean_std_cell(mean, std)
+    if average:  # the mean of the means only: a mean of standard deviations is none
+        text = f"{100 * mean:.1f}"
+    else:
+        text = mean_std_cell(mean, std) + ("" if complete else PARTIAL_MARK)
     return bold(text) if mark == "best" else underline(text) if mark == "second" else text

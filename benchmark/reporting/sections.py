@@ -22,7 +22,7 @@ from benchmark.reporting.aggregation import (
 )
 from benchmark.reporting.formats import to_markdown, write_table
 from benchmark.reporting.html_page import Section
-from benchmark.reporting.paper_table import paper_table
+from benchmark.reporting.paper_table import paper_table, paper_table_note
 from benchmark.reporting.statistics import (
     ALPHA,
     average_ranks,
@@ -69,10 +69,7 @@ def paper_table_sections(df: pd.DataFrame, out: Path) -> list[Section]:
     if grid.empty:
         return []
     title = f"The paper's main table: {score_title(df)}, mean ± std over subjects"
-    note = ("Models grouped by family, a *_scratch model after its pretrained twin; "
-            "average: the mean over datasets of a model's means ± the mean of its standard "
-            "deviations, for models with a result on every dataset; per column the best in "
-            "bold, the second best underlined; n/r: not runnable here; —: no result.")
+    note = paper_table_note(data)
     if _fewshot(df):
         note += _LARGEST_K
     write_table(grid, out, "paper_table", title, data=data, note=note)

@@ -53,3 +53,38 @@ def test_repeated_commands_in_one_process_print_each_line_once(capsys):
     for _ in range(2):
         assert main(["download", "--datasets", "SynAlexMI"]) == 0
         assert capsys.readouterr().out == "SynAlexMI: synthetic, nothing to download\n"
+
+
+def test_a_root_handler_does_not_print_the_lines_twice(capsys):
+    """An application (or moabb.set_log_level) configured the root logger."""
+    seen = io.StringIO()
+    root_handler = logging.StreamHandler(seen)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(root_handler)
+    root.setLevel(logging.INFO)
+    try:
+        assert main(["download", "--datasets", "SynAlexMI"]) == 0
+    finally:
+        root.removeHandler(root_handler)
+        root.setLevel(level)
+    assert capsys.readouterr().out == "SynAlexMI: synthetic, nothing to download\n"
+    assert seen.getvalue() == ""
+    assert logging.getLogger("benchmark").propagate  # restored after the command
+
+
+def test_library_use_without_logging_set_up_still_prints(tmp_path, capsys, tiny_spec,
+                                                        monkeypatch):
+    """run_benchmark from a script: the unit lines are printed, not dropped."""
+    from benchmark.engine import RunConfig, run_benchmark
+    from benchmark.pipelines import discover_pipelines, select_pipelines
+    from benchmark.protocols import get_protocol
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as in a plain script
+    assert not logging.getLogger("benchmark.progress").hasHandlers()
+    cfg = RunConfig(pipelines=select_pipelines("csp_lda", discover_pipelines()),
+                    datasets=[tiny_spec], protocol=get_protocol("paper"), seeds=[0],
+                    subjects=[1], out=str(tmp_path / "out"), cache_dir=str(tmp_path / "c"))
+    run_benchmark(cfg)
+    out = capsys.readouterr().out
+    assert out.startswith("[1/1] ") and "csp_lda: accuracy" in out

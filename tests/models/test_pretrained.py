@@ -56,8 +56,18 @@ def test_preflight_stops_at_a_bad_file(tmp_path):
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="bad.pth is not a readable PyTorch file"):
-        preflight_weights(with_checkpoints([PIPES["mirepnet"]], [str(bad)]),
-                          chs_info(TEMPLATE_CHANNELS))
+        list(preflight_weights(with_checkpoints([PIPES["mirepnet"]], [str(bad)]),
+                               chs_info(TEMPLATE_CHANNELS)))
+
+
+def test_preflight_lines_come_before_a_later_bad_file(tmp_path):
+    bad = tmp_path / "bad.pth"
+    bad.write_bytes(b"not a checkpoint")
+    chosen = with_checkpoints([PIPES["labram"], PIPES["mirepnet"]], [f"mirepnet={bad}"])
+    lines = preflight_weights(chosen, chs_info(TEMPLATE_CHANNELS))
+    assert next(lines).startswith("note: labram will be reported not runnable")
+    with pytest.raises(CheckpointError, match="bad.pth"):
+        next(lines)
 
 
 def test_prefetch_fills_the_cache_model_after_model(tmp_path, hub_cache):
