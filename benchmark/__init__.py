@@ -14,6 +14,9 @@ __version__ = "0.1.0"
 # this package's search path so that benchmark.models is the models/ beside it: the code
 # that runs is then the checkout's, all of it.  benchmark.pipelines.builtin_pipeline_dir
 # finds pipelines/ the same way.
-_SOURCE_ROOT = _Path(__file__).resolve().parent.parent
-if (_SOURCE_ROOT / "setup.cfg").is_file() and (_SOURCE_ROOT / "models" / "registry.py").is_file():
-    __path__.append(str(_SOURCE_ROOT))
+_root = _Path(__file__).resolve().parent.parent
+#: The repository this package was imported from, or None where it is installed.
+SOURCE_TREE = (_root if (_root / "setup.cfg").is_file()
+               and (_root / "models" / "registry.py").is_file() else None)
+if SOURCE_TREE is not None:
+    __path__.append(str(SOURCE_TREE))

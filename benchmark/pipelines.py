@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import benchmark
 from benchmark.errors import UserError, did_you_mean
 from benchmark.preprocessing.config import digest
 
@@ -244,8 +245,9 @@ def _check_models_exist(spec: PipelineSpec, where: str) -> None:
 RECIPES_PACKAGE = "benchmark.recipes"
 #: What a pipeline file is called (setup.cfg ships the same as package data).
 RECIPE_SUFFIXES = (".yml", ".yaml")
-#: Where pipelines/ is in a source tree (unused by an installation, see builtin_pipeline_dir).
-SOURCE_TREE = Path(__file__).resolve().parent.parent
+#: The source tree whose pipelines/ to use when no installation maps benchmark.recipes
+#: (None where the suite is installed; see benchmark/__init__.py).
+SOURCE_TREE = benchmark.SOURCE_TREE
 
 
 def builtin_pipeline_dir() -> Path:
@@ -264,7 +266,7 @@ def builtin_pipeline_dir() -> Path:
         spec = None
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     # a source tree imported as such (see benchmark/__init__.py): pipelines/ beside it
-    if (SOURCE_TREE / "setup.cfg").is_file():
+    if SOURCE_TREE is not None:
         locations.append(str(SOURCE_TREE / "pipelines"))
     for location in locations:
         if any(p.suffix in RECIPE_SUFFIXES for p in Path(location).glob("*")):

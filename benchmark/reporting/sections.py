@@ -54,6 +54,14 @@ def files_of(stem: str, figure: bool = False) -> tuple[str, ...]:
             else (f"{stem}.md", f"{stem}.tex", f"{stem}.csv"))
 
 
+def table_section(table: pd.DataFrame, out: Path, stem: str, title: str, note: str = "",
+                  data: pd.DataFrame | None = None) -> Section:
+    """Write one table (``stem.md``, ``.tex``, ``.csv``; see :func:`write_table`) and
+    return its section of the page, linked to those files."""
+    write_table(table, out, stem, title, data=data, note=note)
+    return Section(title, note, table, files=files_of(stem))
+
+
 def score_title(df: pd.DataFrame) -> str:
     """How the tables name the results' metric (``"Accuracy (%)"``)."""
     return METRIC_TITLES[metric_of(df)]
@@ -72,8 +80,7 @@ def paper_table_sections(df: pd.DataFrame, out: Path) -> list[Section]:
     note = paper_table_note(data)
     if _fewshot(df):
         note += _LARGEST_K
-    write_table(grid, out, "paper_table", title, data=data, note=note)
-    return [Section(title, note, grid, files=files_of("paper_table"))]
+    return [table_section(grid, out, "paper_table", title, note, data=data)]
 
 
 def main_table_sections(df: pd.DataFrame, out: Path) -> list[Section]:
@@ -89,8 +96,7 @@ def main_table_sections(df: pd.DataFrame, out: Path) -> list[Section]:
     if grid.empty:
         (out / "main_table.md").write_text(f"# {title}\n\nNo finished units.\n")
     else:
-        write_table(grid, out, "main_table", title, data=table, note=note)
-        sections.append(Section(title, note, grid, files=files_of("main_table")))
+        sections.append(table_section(grid, out, "main_table", title, note, data=table))
     problems = df[df["status"] != "ok"]
     if not problems.empty:
         text = ("\n## Units and folds that did not run\n\n(n/r: not runnable here; failed: an "
@@ -156,8 +162,7 @@ def statistics_sections(df: pd.DataFrame, out: Path, reference: str) -> list[Sec
             "p (H1: ref. better)": table["p_reference_better"].map("{:.3g}".format),
             "p (H1: model better)": table["p_model_better"].map("{:.3g}".format),
             "test": table["test"]}).set_index("dataset")
-        write_table(shown, out, "statistics", title, data=table, note=note + ".")
-        sections.append(Section(title, note + ".", shown, files=files_of("statistics")))
+        sections.append(table_section(shown, out, "statistics", title, note + ".", data=table))
     stem = figures.paired_scatter(largest_shots(df), used, out / "paired_scatter")
     if stem is not None:
         sections.append(Section(f"Per-subject accuracy: {used} against each model", figure=stem,
@@ -193,17 +198,14 @@ def about_sections(df: pd.DataFrame, out: Path, sizes: pd.DataFrame | None) -> l
         title = "Datasets as loaded"
         note = ("From the finished rows: trials sum the evaluated subjects' trials in the "
                 "protocol's selection.")
-        write_table(ds, out, "datasets", title, note=note)
-        sections.append(Section(title, note, ds, files=files_of("datasets")))
+        sections.append(table_section(ds, out, "datasets", title, note))
     sizes = model_sizes_table(df) if sizes is None else with_paper_sizes(sizes)
     if not sizes.empty:
         title = "Model sizes (parameters)"
         note = ("Per dataset, of the network as fitted (channels, classes and window set "
                 "the count); paper: the MIRepNet paper's figure; —: not a neural network.")
-        write_table(sizes, out, "model_sizes", title, note=note)
-        sections.append(Section(title, note, sizes, files=files_of("model_sizes")))
+        sections.append(table_section(sizes, out, "model_sizes", title, note))
     ref, ref_note = reference_table(df)
     title = "The paper's reference accuracies (%) beside ours"
-    write_table(ref, out, "reference_scores", title, note=ref_note)
-    sections.append(Section(title, ref_note, ref, files=files_of("reference_scores")))
+    sections.append(table_section(ref, out, "reference_scores", title, ref_note))
     return sections
