@@ -140,7 +140,15 @@ def _add_run(sub) -> None:
                           "MIRepNet .pth file or a braindecode save_pretrained folder; MODEL= "
                           "limits it to one model; repeatable")
     run.add_argument("--jobs", type=int, default=1,
-                     help="run units in N local worker processes (default: 1, this process)")
+                     help="run units in N local worker processes (default: 1, this process); "
+                          "with GPUs they share them, spread evenly (N may exceed the GPUs)")
+    run.add_argument("--device", default="auto", metavar="auto|cpu|cuda|cuda:N",
+                     help="where the deep models run (default: auto, CUDA when present); "
+                          "recorded in every row")
+    run.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32",
+                     help="deep models' training and inference precision: fp32, or mixed "
+                          "precision with autocast (bf16; fp16 with loss scaling, CUDA only); "
+                          "recorded in every row (default: fp32)")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run units on a Dask distributed cluster, e.g. tcp://HOST:8786 "
                           "(workers need this package installed and the data/weights)")
@@ -195,9 +203,34 @@ def _add_perf(sub) -> None:
     perf = sub.add_parser("perf", help="print throughput figures of the suite's numeric code")
     perf.set_defaults(handler=_cmd_perf)
     perf.add_argument("what", nargs="?",
-                      choices=["preprocessing", "classical", "mirepnet", "jobs", "zoo", "all"],
-                      default="all", help="which figures (default: all)")
+                      choices=["preprocessing", "classical", "mirepnet", "jobs", "zoo",
+                               "pretrain", "precision", "gpu", "all"],
+                      default="all", help="which figures (default: all but precision; gpu "
+                                          "needs CUDA)")
     perf.add_argument("--repeats", type=int, default=3, help="timed repetitions (default: 3)")
+    perf.add_argument("--csv", default=None, metavar="PATH",
+                      help="gpu: write the figures there, the --jobs ones beside it as "
+                           "<name>_jobs.csv (default: $BENCHMARK_GPU_FIGURES or "
+                           "results/perf/gpu.csv, which run --dry-run reads on CUDA)")
+    perf.add_argument("--models", default=None,
+                      help="gpu: models to measure, as run --models takes them (default: all; "
+                           "a pretrained model runs as its _scratch twin)")
+    perf.add_argument("--jobs", default="1,2,4,8",
+                      help="gpu: --jobs values sharing one GPU to measure (default: 1,2,4,8)")
+    perf.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32",
+                      help="gpu, pretrain: the deep models' precision (default: fp32)")
+    perf.add_argument("--device", default="auto", metavar="auto|cpu|cuda|cuda:N",
+                      help="pretrain, precision: where to train (default: auto)")
+    perf.add_argument("--workers", type=int, default=0,
+                      help="pretrain: DataLoader worker processes (default: 0)")
+    perf.add_argument("--datasets", default="demo",
+                      help="precision: the datasets of the paired grid (default: demo)")
+    perf.add_argument("--subjects", default=None,
+                      help="precision: subjects of every dataset (default: all)")
+    perf.add_argument("--seeds", default="0,1,2", help="precision: seeds (default: 0,1,2)")
+    perf.add_argument("--out", default="results/perf/precision",
+                      help="precision: folder of its fp32/ and bf16/ results folders; a rerun "
+                           "continues (default: results/perf/precision)")
 
 
 def _add_download(sub) -> None:
@@ -245,7 +278,15 @@ def _add_pretrain(sub) -> None:
                          "paper's trial counts) or of every class (all: the others count for "
                          "reconstruction only)")
     pt.add_argument("--seed", type=int, default=0, help="seed of everything (0)")
-    pt.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
+    pt.add_argument("--device", default="auto", metavar="auto|cpu|cuda|cuda:N",
+                    help="where to train (default: auto, the first GPU when present; cuda means "
+                         "cuda:0); recorded in config.json and history.csv")
+    pt.add_argument("--precision", default="fp32", metavar="fp32|bf16|fp16",
+                    help="fp32, or mixed precision with autocast: bf16, or fp16 with loss "
+                         "scaling (CUDA only); part of the run's settings (default: fp32)")
+    pt.add_argument("--workers", type=int, default=0, metavar="N",
+                    help="DataLoader worker processes reading batches ahead (default: 0, the "
+                         "main process); the batches and results do not change")
     pt.add_argument("--restart", action="store_true", help="ignore a previous run in --out")
     pt.add_argument("--log-every", type=int, default=50, help="print the loss every N steps")
 
@@ -303,11 +344,11 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
                      window=parse_window(args.window) if args.window else None,
                      retry_failed=args.retry_failed, jobs=args.jobs, scheduler=args.scheduler,
                      cache_dir=args.cache, use_cache=not args.no_cache,
-                     plugins=tuple(args.plugin))
+                     plugins=tuple(args.plugin), device=args.device, precision=args.precision)
 
 
 def _cmd_run(args) -> int:
-    from benchmark.engine import run_benchmark
+    from benchmark.engine import run_benchmark, run_device
     from benchmark.progress import make_progress
     from benchmark.metrics import METRIC_TITLES
     from benchmark.reporting import format_main_table, largest_shots, main_table, write_report
@@ -321,11 +362,14 @@ def _cmd_run(args) -> int:
         print(describe_dry_run(cfg))
         return 0
     pipelines, datasets, out = cfg.pipelines, cfg.datasets, cfg.out
+    cfg.device = run_device(cfg)  # a GPU that is not here: one line before anything runs
     progress = make_progress("none" if args.quiet else args.progress)
     say = logger.info  # INFO: --quiet silences it
     say(
         f"running {len(pipelines)} model(s) x {len(datasets)} dataset(s) x {len(cfg.seeds)} "
         f"seed(s), protocol {cfg.protocol.name}, results in {out}"
+        + (f", deep models on {cfg.device} in {cfg.precision}"
+           if any(p.accepts("device") for p in pipelines) else "")
         + (f", {args.jobs} jobs" if args.jobs > 1 else "")
         + (f", Dask scheduler {args.scheduler}" if args.scheduler else ""))
     _preflight_weights(pipelines, say)
@@ -399,7 +443,7 @@ def _cmd_pretrain(args) -> int:
         max_subjects=args.max_subjects, screening=rule,
         preprocessing=PreprocessingConfig(template=args.template), skip_missing=args.skip_missing,
         pretrain_classes=args.pretrain_classes, seed=args.seed, device=args.device,
-        log_every=args.log_every)
+        precision=args.precision, workers=args.workers, log_every=args.log_every)
     pretrain(cfg, restart=args.restart)  # its lines are log records (benchmark.console)
     return 0
 
@@ -498,11 +542,23 @@ def _cmd_download(args) -> int:
 
 
 def _cmd_perf(args) -> int:
+    from benchmark.perf import PerfOptions, Unmeasured
     from benchmark.perf import main as perf_main
 
-    for block in perf_main(args.what, repeats=args.repeats):  # each printed once measured
-        print(block, flush=True)
-    return 0
+    options = PerfOptions(repeats=args.repeats, csv=args.csv, models=args.models,
+                          jobs=tuple(parse_int_list(args.jobs, "--jobs value")),
+                          precision=args.precision, device=args.device, workers=args.workers,
+                          datasets=args.datasets, seeds=tuple(parse_int_list(args.seeds, "seed")),
+                          subjects=(tuple(parse_int_list(args.subjects, "subject"))
+                                    if args.subjects else None), out=args.out)
+    unmeasured = False
+    for block in perf_main(args.what, options=options):  # each printed once measured
+        if isinstance(block, Unmeasured):  # no CUDA device: one line, nothing measured
+            unmeasured = True
+            print(block, file=sys.stderr, flush=True)
+        else:
+            print(block, flush=True)
+    return 1 if unmeasured and args.what != "all" else 0
 
 
 def main(argv: list[str] | None = None) -> int:

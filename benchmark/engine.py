@@ -28,6 +28,12 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from benchmark.datasets.catalogue import DatasetSpec
+from benchmark.devices import (
+    check_device_name,
+    check_run_precision,
+    place_workers,
+    resolve_device,
+)
 from benchmark.errors import UserError
 from benchmark.executors import make_executor
 from benchmark.pipelines import PipelineSpec
@@ -49,7 +55,8 @@ from benchmark.units import (
 from benchmark.worker import evaluate_unit
 
 __all__ = ["RunConfig", "RunSummary", "MissingDataset", "plan_units", "run_benchmark",
-           "seed_everything", "dataset_loading", "wanted", "check_one_configuration"]
+           "seed_everything", "dataset_loading", "wanted", "check_one_configuration",
+           "run_pipelines", "run_device"]
 
 
 @dataclass
@@ -73,8 +80,15 @@ class RunConfig:
     metric: str = "accuracy"  # benchmark.metrics.METRICS
     window: tuple[float, float] | None = None  # run-wide --window, over each dataset's own
     preset: str = "paper"  # "moabb": MOABB's paradigm defaults
+    device: str = "auto"  # --device of the deep models: auto, cpu, cuda, cuda:N
+    precision: str = "fp32"  # --precision of the deep models: fp32, bf16, fp16
 
     def __post_init__(self):
+        from benchmark.models import PRECISIONS
+
+        if self.precision not in PRECISIONS:
+            raise UserError(f"unknown --precision {self.precision!r}; choose one of "
+                            f"{', '.join(PRECISIONS)}")
         check_metric(self.metric, {d.name: len(d.classes) for d in self.datasets})
         if self.preprocessing is None:
             self.preprocessing = preset_config(self.preset)
@@ -220,13 +234,47 @@ def plan_units(cfg: RunConfig) -> list[Unit]:
         session = cfg.protocol.unit_session(spec.session)
         for subject in subjects:
             for seed in cfg.seeds:
-                for pipe in cfg.pipelines:
+                for pipe in run_pipelines(cfg):
                     pre = resolve_preprocessing(loading, pipe.preprocessing, cfg.template)
                     key = _unit_key(spec, subject, session, pipe, pre, cfg.protocol, seed,
                                     cfg.metric)
                     units.append(Unit(spec, int(subject), int(seed), pipe, pre, key,
                                       digest(key), loading=loading))
     return units
+
+
+def run_pipelines(cfg: RunConfig) -> list[PipelineSpec]:
+    """The run's pipelines with its ``--precision`` given to the models that take it.
+
+    A precision other than fp32 changes what a network computes, so it becomes a
+    parameter of those models' pipeline steps: part of the pipeline's digest, hence of
+    the unit's key and configuration (a bf16 run never resumes or joins an fp32 one).
+    fp32 is every factory's default and is left out, so the units and folders of runs
+    made before the option existed keep their keys.  Models without a network do not
+    take it: their units are the same in every precision.
+    """
+    if cfg.precision == "fp32":
+        return list(cfg.pipelines)
+    return [p.with_parameters(precision=cfg.precision) if p.accepts("precision") else p
+            for p in cfg.pipelines]
+
+
+def run_device(cfg: RunConfig) -> str:
+    """The run's device (:func:`benchmark.devices.resolve_device`), checked with its
+    precision; ``cpu`` without asking torch when no pipeline has a network.
+
+    On a Dask cluster (``--scheduler``) the workers' machines decide: the value is only
+    checked for its form here, and each worker resolves it (``auto``: its GPU if it has
+    one) and uses its current GPU (start one Dask worker per GPU).
+    """
+    if not any(p.accepts("device") for p in cfg.pipelines):
+        return "cpu"
+    if cfg.scheduler:
+        return check_device_name(cfg.device)
+    device = resolve_device(cfg.device)
+    if cfg.precision != "fp32":
+        check_run_precision(cfg.precision, device)
+    return device
 
 
 def check_one_configuration(units: list[Unit], store: ResultStore, cfg: RunConfig) -> None:
@@ -304,7 +352,9 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] | None = None,
     if not pending:
         store.export_csv()
         return summary
-    executor, capacity, threads = make_executor(cfg.jobs, cfg.scheduler)
+    device = run_device(cfg)
+    placement = place_workers(cfg.jobs, device) if cfg.jobs > 1 and not cfg.scheduler else None
+    executor, capacity, threads = make_executor(cfg.jobs, cfg.scheduler, placement)
     cache_dir = None
     if cfg.use_cache:
         from benchmark.datasets.cache import default_cache_dir
@@ -312,17 +362,22 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] | None = None,
         cache_dir = str(cfg.cache_dir or default_cache_dir())
     settings = EvaluationSettings(protocol=cfg.protocol, cache_dir=cache_dir,
                                   plugins=tuple(cfg.plugins), threads=threads,
-                                  token=uuid.uuid4().hex, metric=cfg.metric)
+                                  token=uuid.uuid4().hex, metric=cfg.metric, device=device)
     versions = package_versions()
     progress.start(len(pending))
     in_flight: dict = {}  # future -> (unit, lock)
     offline: dict[OfflineKey, str] = {}  # datasets whose download failed for lack of network
     queue = iter(pending)
     alone: list[Unit] = []  # units in flight when a worker process died: rerun one at a time
+    fresh_pool = False  # start new worker processes once nothing is in flight
     clean = False
     try:
         while True:
             limit = 1 if alone else capacity
+            if fresh_pool and not in_flight:  # before a lone retry after out of GPU memory:
+                executor.shutdown(wait=True)  # idle workers hold cached GPU memory; end them
+                executor, capacity, _ = make_executor(cfg.jobs, cfg.scheduler, placement)
+                fresh_pool = False
             while len(in_flight) < limit:
                 unit = alone.pop(0) if alone else next(queue, None)
                 if unit is None:
@@ -358,6 +413,14 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] | None = None,
                             alone.append(unit)  # maybe not the culprit: try it alone
                             continue
                         result = _died(unit)
+                    elif result.status == "out_of_memory":
+                        if capacity > 1 and unit.attempts < 2:
+                            alone.append(unit)  # other units shared the GPU: retry alone
+                            fresh_pool = not cfg.scheduler  # in fresh worker processes
+                            progress.message(f"out of GPU memory: {unit.label}: "
+                                             "retried alone")
+                            continue
+                        result = _out_of_memory_alone(unit, result)
                     _record(result, unit, store, summary, progress, settings, versions,
                             offline)
                 finally:
@@ -368,7 +431,7 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] | None = None,
                     alone.append(unit)
                 in_flight.clear()
                 executor.shutdown(wait=True)
-                executor, capacity, _ = make_executor(cfg.jobs, cfg.scheduler)
+                executor, capacity, _ = make_executor(cfg.jobs, cfg.scheduler, placement)
         clean = True
     finally:
         for unit, lock in in_flight.values():
@@ -405,6 +468,12 @@ def _outcome(future, unit: Unit) -> UnitResult:
 def _died(unit: Unit) -> UnitResult:
     reason = ("the worker process ended while running it, alone (killed by the operating "
               "system, e.g. out of memory); rerun with fewer --jobs and --retry-failed")
+    return UnitResult(unit.uid, "failed", [], reason, reason)
+
+
+def _out_of_memory_alone(unit: Unit, result: UnitResult) -> UnitResult:
+    reason = (f"{result.message} (run alone); lower batch_size in its pipeline file, or "
+              "pass --precision bf16, then rerun with --retry-failed")
     return UnitResult(unit.uid, "failed", [], reason, reason)
 
 

@@ -7,18 +7,25 @@ for ``--scheduler ADDRESS`` (no scheduler of our own).
 
 Threads: a local worker process uses ``cores // jobs`` BLAS and torch threads, so two
 jobs on a 2-core machine do not fight over the cores.  Dask workers keep the thread
-settings of their cluster.  With a GPU, every worker uses it; one job per GPU is the
-sensible setting for large models.
+settings of their cluster.
+
+Devices: each local worker process takes one device of the run's placement
+(:func:`benchmark.devices.place_workers`) when it starts and keeps it, so ``--jobs 8`` on
+one GPU runs eight processes that share it and on two GPUs four on each.  Small
+fine-tuning units leave a GPU mostly idle, so several per GPU raise the throughput; a
+unit that runs out of GPU memory is retried alone by the engine.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import signal
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 from benchmark.errors import UserError
+from benchmark.process import place_process
 
 __all__ = ["InlineExecutor", "make_executor"]
 
@@ -37,17 +44,33 @@ class InlineExecutor(Executor):
         return future
 
 
-def _ignore_sigint() -> None:
-    """Worker processes leave Ctrl-C to the main process, which stops them."""
+def _start_worker(devices) -> None:
+    """A worker process leaves Ctrl-C to the main process, which stops it, and takes its
+    device: the next one of the run's placement (a queue holding one per worker)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if devices is not None:
+        try:
+            place_process(devices.get(timeout=10))
+        except queue.Empty:  # pragma: no cover - one entry per worker is always there
+            place_process(None)
 
 
 class LocalProcessExecutor(ProcessPoolExecutor):
-    """``ProcessPoolExecutor`` (forkserver start) whose workers can be stopped at once."""
+    """``ProcessPoolExecutor`` (forkserver start) whose workers can be stopped at once.
 
-    def __init__(self, jobs: int):
-        super().__init__(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"),
-                         initializer=_ignore_sigint)
+    ``devices``: the device of each worker (as many as ``jobs``); each worker process
+    takes one when it starts.
+    """
+
+    def __init__(self, jobs: int, devices: list[str] | None = None):
+        context = multiprocessing.get_context("forkserver")
+        slots = None
+        if devices is not None:
+            slots = context.Queue()
+            for device in devices:
+                slots.put(device)
+        super().__init__(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                         initargs=(slots,))
 
     @property
     def broken(self) -> bool:
@@ -96,14 +119,17 @@ class DaskExecutor:
             self.client.close()
 
 
-def make_executor(jobs: int = 1, scheduler: str | None = None):
+def make_executor(jobs: int = 1, scheduler: str | None = None,
+                  devices: list[str] | None = None):
     """``(executor, tasks kept in flight, threads per worker or None)``.
 
-    ``jobs`` and ``scheduler`` are validated by :class:`benchmark.engine.RunConfig`.
+    ``jobs`` and ``scheduler`` are validated by :class:`benchmark.engine.RunConfig`;
+    ``devices`` is the device of each local worker process (``jobs`` of them), if any.
     """
     if scheduler:
         ex = DaskExecutor(scheduler)
         return ex, 2 * ex.capacity(), None
     if jobs == 1:
         return InlineExecutor(), 1, None
-    return LocalProcessExecutor(jobs), 2 * jobs, max(1, (os.cpu_count() or 1) // jobs)
+    return (LocalProcessExecutor(jobs, devices), 2 * jobs,
+            max(1, (os.cpu_count() or 1) // jobs))

@@ -99,8 +99,14 @@ class PipelineSpec:
             steps.append(step)
         return replace(self, steps=steps)
 
-    def build(self, n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None):
-        """Instantiate the scikit-learn estimator for data of the given shape."""
+    def build(self, n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None,
+              **runtime):
+        """Instantiate the scikit-learn estimator for data of the given shape.
+
+        ``runtime`` holds settings of where the unit runs, not of what it computes (the
+        worker's ``device``): each goes to the registry models whose factory takes it,
+        over the pipeline file's value, and none is part of :meth:`digest`.
+        """
         from sklearn.pipeline import make_pipeline
 
         from benchmark.models import create_model
@@ -109,6 +115,8 @@ class PipelineSpec:
         for step in self.steps:
             params = dict(step.get("parameters") or {})
             if step["from"] == "models":
+                params.update({k: v for k, v in runtime.items()
+                               if step["name"] in self.accepts(k)})
                 est = create_model(step["name"], n_chans=n_chans, n_outputs=n_outputs,
                                    n_times=n_times, sfreq=sfreq, chs_info=chs_info, **params)
             else:

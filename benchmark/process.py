@@ -13,7 +13,21 @@ import warnings
 
 import numpy as np
 
-__all__ = ["seed_everything", "quiet_warnings", "limit_threads", "prepare_process"]
+__all__ = ["seed_everything", "quiet_warnings", "limit_threads", "prepare_process",
+           "place_process", "placed_device"]
+
+_PLACED: list[str | None] = [None]  # the device this worker process was given, if any
+
+
+def place_process(device: str | None) -> None:
+    """Give this (worker) process its device for the rest of its life (see
+    :func:`benchmark.devices.place_workers`)."""
+    _PLACED[0] = device
+
+
+def placed_device() -> str | None:
+    """The device this process was given by :func:`place_process` (``None``: none)."""
+    return _PLACED[0]
 
 
 def seed_everything(seed: int) -> None:

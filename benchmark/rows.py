@@ -66,6 +66,9 @@ class ResultRow:
     pipeline: str
     protocol_config: str
     model_info: str = ""
+    device: str = ""  # where the model ran: cpu, cuda:N
+    device_name: str = ""  # the GPU's or the CPU's name
+    precision: str = ""  # fp32, bf16, fp16 for a network; empty for a model without one
     versions: str
     finished_at: str = field(default_factory=_now)
 

@@ -47,7 +47,8 @@ class Unit:
 class UnitResult:
     """What evaluating a unit gave.
 
-    ``status`` is ``ok``, ``failed``, ``not_runnable`` (stored) or ``error`` (a user
+    ``status`` is ``ok``, ``failed``, ``not_runnable`` (stored), ``out_of_memory`` (the
+    engine reruns the unit alone, or stores it as failed) or ``error`` (a user
     mistake such as a wrong checkpoint file: the run stops with ``message``).
     ``scope`` says what a ``not_runnable`` is about (``dataset`` or ``model``).
     ``missing`` describes data that are not here and could not be downloaded (see
@@ -91,6 +92,7 @@ class EvaluationSettings:
     threads: int | None = None  # BLAS/torch threads per worker process
     token: str = ""  # identifies the run: a worker drops its memory when it changes
     metric: str = "accuracy"  # benchmark.metrics.METRICS
+    device: str = "cpu"  # the run's resolved --device (a worker may have been placed)
 
 
 def config_digest(pipe: PipelineSpec, pre: PreprocessingConfig, protocol: Protocol) -> str:

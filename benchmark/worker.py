@@ -36,7 +36,8 @@ from benchmark.errors import MissingData, NotRunnable, UserError
 from benchmark.metrics import get_metric
 from benchmark.models import count_parameters
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info
-from benchmark.process import prepare_process, seed_everything
+from benchmark.devices import device_name, resolve_device
+from benchmark.process import placed_device, prepare_process, seed_everything
 from benchmark.protocols import SplitIdentity, split_digest, split_identity
 from benchmark.results import package_versions
 from benchmark.rows import ResultRow
@@ -66,6 +67,8 @@ class Worker:
         self._prepared: dict = {}
         # (dataset, MNE data folder) -> why its downloads are not tried (no network)
         self._offline: dict[tuple[str, str], str] = {}
+        self.device = _worker_device(settings.device)
+        self._device_names: dict[str, str] = {}
         self._cache = None
         if settings.cache_dir is not None:
             from benchmark.datasets.cache import EpochCache
@@ -161,16 +164,23 @@ class Worker:
             if self._labels is None:
                 self._labels = np.array([classes.index(c) for c in data.y])
             y_all = self._labels
+            out_of_memory = None
             for fold, split in self.folds(unit, data, y_all):
                 try:
                     rows.append(self._fit_fold(unit, data, fold, split, classes, y_all))
                 except (KeyboardInterrupt, SystemExit, UserError):
                     raise
                 except Exception as exc:  # this fold fails; the unit's other folds go on
+                    if _out_of_memory(exc):  # the whole unit goes back, to run alone
+                        out_of_memory = f"out of memory on {self.device}: {_reason(exc)}"
+                        break
                     errors.append(traceback.format_exc())
                     rows.append(self._row(unit, status="failed", error=_reason(exc),
                                           fold=fold.fold, shots=fold.shots,
                                           session=fold.session, split=split))
+            if out_of_memory:  # here the failed fold's frames (its tensors) are gone
+                _release_gpu_memory()
+                return UnitResult(unit.uid, "out_of_memory", message=out_of_memory)
         except NotRunnable as exc:
             return UnitResult(unit.uid, "not_runnable",
                               [self._row(unit, status="not_runnable", error=str(exc))],
@@ -210,7 +220,7 @@ class Worker:
         ytr, yte = y_all[fold.train], y_all[fold.test]
         seed_everything(unit.seed)
         model = unit.pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes), n_times=Xtr.shape[2],
-                                sfreq=data.sfreq, chs_info=chs_info(names))
+                                sfreq=data.sfreq, chs_info=chs_info(names), device=self.device)
         _set_random_state(model, unit.seed)
         seed_everything(unit.seed)  # again: building may have imported torch
         t0 = time.perf_counter()
@@ -226,10 +236,73 @@ class Worker:
                          n_test=len(yte), n_classes=len(classes), n_chans=Xtr.shape[1],
                          fit_time=t1 - t0, predict_time=t2 - t1,
                          model_info=_model_info(model), n_params=count_parameters(model),
+                         **self._placement(model),
                          **_data_facts(data, unit.subject, classes, unit.spec.sfreq))
 
+    def _placement(self, model) -> dict:
+        """Where a fitted model ran and in which precision (a model without a network ran
+        on the CPU; its precision is left empty)."""
+        final = model.steps[-1][1] if hasattr(model, "steps") else model
+        network = getattr(final, "module_", None)
+        if network is None or not hasattr(network, "parameters"):
+            device, precision = "cpu", ""
+        else:
+            device = str(next(network.parameters()).device)
+            precision = getattr(final, "precision", "fp32")
+        if device not in self._device_names:
+            self._device_names[device] = device_name(device)
+        return {"device": device, "device_name": self._device_names[device],
+                "precision": precision}
+
     def _row(self, unit: Unit, **fields) -> ResultRow:
+        """The unit's row; one that did not get as far as a model (failed, not runnable)
+        records this process's device."""
+        if "device" not in fields:
+            if self.device not in self._device_names:
+                self._device_names[self.device] = device_name(self.device)
+            fields.update(device=self.device, device_name=self._device_names[self.device])
         return unit_row(self.settings, self.versions, unit, **fields)
+
+
+def _worker_device(device: str) -> str:
+    """This process's device: the one it was placed on (``--jobs N``), else the run's,
+    with ``cuda`` made explicit (``cuda:N``, the current GPU), which becomes the process's
+    current GPU."""
+    device = placed_device() or device
+    if device == "auto":  # a Dask worker: its own machine decides
+        device = resolve_device("auto")
+    if device.startswith("cuda"):
+        import torch
+
+        if device == "cuda":
+            device = f"cuda:{torch.cuda.current_device()}"
+        torch.cuda.set_device(device)  # what a library allocates without a device goes there
+    return device
+
+
+#: How CUDA libraries word running out of GPU memory in a plain ``RuntimeError``.
+_OUT_OF_MEMORY_WORDS = ("CUDA out of memory", "CUBLAS_STATUS_ALLOC_FAILED",
+                        "CUDNN_STATUS_ALLOC_FAILED", "CUDA error: out of memory")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says the GPU ran out of memory: torch's ``OutOfMemoryError``, or a
+    cuBLAS/cuDNN allocation failure."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return False
+    return isinstance(exc, torch.cuda.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and any(w in str(exc) for w in _OUT_OF_MEMORY_WORDS))
+
+
+def _release_gpu_memory() -> None:
+    """Give the cached blocks of a failed unit back to the GPU (other processes share it)."""
+    import gc
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _reason(exc: BaseException) -> str:

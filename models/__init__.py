@@ -31,6 +31,7 @@ import importlib
 
 from ._checkpoint import CheckpointError
 from ._deep import count_parameters
+from ._precision import PRECISIONS, autocast, check_precision, grad_scaler
 from ._discovery import (
     ENTRY_POINT_GROUP,
     load_builtin_models,
@@ -69,13 +70,17 @@ __all__ = [
     "KNOWN_TAGS",
     "ModelEntry",
     "N_TEMPLATE_CHANNELS",
+    "PRECISIONS",
     "Network",
     "Recipe",
     "Signal",
+    "autocast",
+    "check_precision",
     "count_parameters",
     "create_model",
     "deep_model",
     "get_model_entry",
+    "grad_scaler",
     "list_models",
     "load_builtin_models",
     "load_entry_point_plugins",

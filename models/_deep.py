@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._precision import autocast, check_precision, grad_scaler
+
 
 def _few_shot_classifier_class():
     from braindecode import EEGClassifier
@@ -21,14 +23,52 @@ def _few_shot_classifier_class():
         leave a last batch of a single trial, which breaks batch normalisation; the
         batch size is capped at the number of trials and such a last batch is dropped.
 
+        ``precision`` (``"fp32"``, ``"bf16"``, ``"fp16"``) runs the forward passes under
+        torch's autocast (:func:`benchmark.models.autocast`), with loss scaling in fp16.
+
         ``init_weights`` (an object with ``apply(module)``, e.g.
         :class:`benchmark.models.MIRepNetWeights`) initialises every fresh module
         from pretrained weights; what it loaded is kept in ``model_info_``.
         """
 
-        def __init__(self, module, *args, init_weights=None, **kwargs):
+        def __init__(self, module, *args, init_weights=None, precision="fp32", **kwargs):
             self.init_weights = init_weights
+            self.precision = precision
             super().__init__(module, *args, **kwargs)
+
+        def initialize(self):
+            check_precision(self.precision, self.device)
+            self.grad_scaler_ = grad_scaler(self.device, self.precision)
+            return super().initialize()
+
+        def infer(self, x, **fit_params):
+            """The forward pass, under autocast in bf16/fp16; the logits come back float32."""
+            with autocast(self.device, self.precision):
+                out = super().infer(x, **fit_params)
+            return out.float() if self.precision != "fp32" and hasattr(out, "float") else out
+
+        def train_step_single(self, batch, **fit_params):
+            """skorch's step; in fp16 the loss is scaled before ``backward`` (GradScaler)."""
+            if getattr(self, "grad_scaler_", None) is None:
+                return super().train_step_single(batch, **fit_params)
+            from skorch.dataset import unpack_data
+
+            self._set_training(True)
+            Xi, yi = unpack_data(batch)
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+            self.grad_scaler_.scale(loss).backward()
+            return {"loss": loss, "y_pred": y_pred}
+
+        def _step_optimizer(self, step_fn):
+            """skorch's optimizer step; in fp16 the scaler steps (no closure) and updates."""
+            scaler = getattr(self, "grad_scaler_", None)
+            if scaler is None:
+                return super()._step_optimizer(step_fn)
+            step_fn()
+            for name in self._optimizers:
+                scaler.step(getattr(self, name + "_"))
+            scaler.update()
 
         def initialize_module(self):
             super().initialize_module()
@@ -81,6 +121,7 @@ _CLASS = None
 
 
 def braindecode_classifier(module_cls, signal, recipe, *, device: str | None = None,
+                           precision: str = "fp32",
                            module_kwargs: dict[str, Any] | None = None, init_weights=None):
     """A scikit-learn classifier training ``module_cls`` with ``recipe``.
 
@@ -96,6 +137,8 @@ def braindecode_classifier(module_cls, signal, recipe, *, device: str | None = N
         learning rate over the epochs, or ``None``).
     device : str, optional
         ``"cuda"`` when available, else ``"cpu"``, unless given.
+    precision : {"fp32", "bf16", "fp16"}
+        Precision of the forward passes (:mod:`benchmark.models._precision`).
     module_kwargs : dict, optional
         Extra constructor arguments of the module.
     init_weights : object, optional
@@ -139,6 +182,7 @@ def braindecode_classifier(module_cls, signal, recipe, *, device: str | None = N
         device=device,
         classes=list(range(signal.n_outputs)),
         init_weights=init_weights,
+        precision=precision,
         verbose=0,
     )
 

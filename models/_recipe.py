@@ -3,7 +3,7 @@
 Every deep model of the zoo is a network trained with a recipe (epochs, batch size,
 optimizer, learning rate, weight decay, cosine schedule).  Its registry factory takes
 the signal's shape, the model's own options (a checkpoint, a fine-tuning mode), the
-recipe's fields, a device and, for most models, extra module arguments.
+recipe's fields, a device, a precision and, for most models, extra module arguments.
 :func:`deep_model` writes that factory once, from a :class:`Recipe` (the model's
 defaults) and a function that says which network to train; a pipeline file sets the
 recipe per model (its ``parameters:``).
@@ -90,6 +90,7 @@ _SIGNAL = [_P("n_chans", _P.POSITIONAL_OR_KEYWORD, annotation="int"),
 _ANNOTATIONS = {"max_epochs": "int", "batch_size": "int", "lr": "float",
                 "weight_decay": "float", "optimizer": "str", "scheduler": "str | None"}
 _DEVICE = _P("device", _P.KEYWORD_ONLY, default=None, annotation="str | None")
+_PRECISION = _P("precision", _P.KEYWORD_ONLY, default="fp32", annotation="str")
 
 
 def deep_model(recipe: Recipe, *, name: str | None = None, doc: str | None = None,
@@ -100,7 +101,8 @@ def deep_model(recipe: Recipe, *, name: str | None = None, doc: str | None = Non
     The decorated function takes a :class:`Signal` and the model's own keyword-only
     options, and returns the :class:`Network` to train.  The factory takes
     ``(n_chans, n_outputs, n_times, sfreq, chs_info=None, *, <options>, <tunable recipe
-    fields>, device=None, **module_kwargs)`` and returns the scikit-learn classifier.
+    fields>, device=None, precision="fp32", **module_kwargs)`` and returns the
+    scikit-learn classifier.
 
     Parameters
     ----------
@@ -119,7 +121,7 @@ def deep_model(recipe: Recipe, *, name: str | None = None, doc: str | None = Non
         parameters = [*_SIGNAL, *options,
                       *(_P(k, _P.KEYWORD_ONLY, default=getattr(recipe, k),
                            annotation=_ANNOTATIONS[k]) for k in tunable),
-                      _DEVICE]
+                      _DEVICE, _PRECISION]
         if module_kwargs:
             parameters.append(_P("module_kwargs", _P.VAR_KEYWORD))
         signature = inspect.Signature(parameters)
@@ -134,10 +136,11 @@ def deep_model(recipe: Recipe, *, name: str | None = None, doc: str | None = Non
             given = dict(bound.arguments)
             extra = given.pop("module_kwargs", {})
             signal = Signal(*(given.pop(k) for k in Signal._fields))
-            device = given.pop("device")
+            device, precision = given.pop("device"), given.pop("precision")
             chosen = replace(recipe, **{k: given.pop(k) for k in tunable})
             net = network(signal, **given)
             return braindecode_classifier(net.module, signal, chosen, device=device,
+                                          precision=precision,
                                           module_kwargs={**net.kwargs, **extra},
                                           init_weights=net.init_weights)
 

@@ -3,7 +3,11 @@
 Facts (MOABB class, classes, session) follow ``shared/reference/mirepnet.md``; the
 MIRepNet paper is Liu et al., arXiv 2507.20254 (2025).  The ``demo`` suite holds five
 synthetic sets (:class:`benchmark.datasets.synthetic.SyntheticMI`) that mimic the
-montages, rates and classes of the five downstream sets at a size that runs on a laptop.
+montages, rates and classes of the five downstream sets at a size that runs on a laptop;
+the ``demo-full`` suite has their real shapes too: subjects (9/12/9/8/9), trials per
+class of the session the paper uses (72/100/80/20/72, so 144/200/160/40/288 per subject:
+the paper's 1296/2400/~1400/320/2592 trials), channels and rates, in one session, so that
+the cost of the full grid can be measured without the real data (``perf gpu``).
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ class DatasetSpec:
     session : str or None
         Session used by the within-session protocols (``None``: the first one).
     role : str
-        ``"downstream"``, ``"pretrain"`` or ``"demo"``.
+        ``"downstream"``, ``"pretrain"``, ``"demo"``, ``"demo-full"`` or ``"demo-pretrain"``.
     n_subjects, n_chans, sfreq : int, int, float
         What the source holds (documentation; what is loaded is recorded with results).
     kwargs : dict
@@ -185,6 +189,18 @@ _ENTRIES = [
     _demo("SynBNCI2015001", "BNCI2015001", BNCI2015001_CHANNELS, 512.0, ("right_hand", "feet"),
           4, 40, 2015001, n_sessions=2),
     _demo("SynAlexMI", "AlexMI", ALEXMI_CHANNELS, 512.0, ("right_hand", "feet"), 4, 30, 1),
+    # -- demo-full: the five downstream sets' real shapes (subjects, trials of the session
+    #    used, channels, rates), to measure the grid's cost without the real data ----------
+    _demo("SynFullBNCI2014001", "BNCI2014001", BNCI2014001_CHANNELS, 250.0,
+          ("left_hand", "right_hand"), 9, 72, 12014001, role="demo-full"),
+    _demo("SynFullBNCI2015001", "BNCI2015001", BNCI2015001_CHANNELS, 512.0,
+          ("right_hand", "feet"), 12, 100, 12015001, role="demo-full"),
+    _demo("SynFullBNCI2014004", "BNCI2014004", BNCI2014004_CHANNELS, 250.0,
+          ("left_hand", "right_hand"), 9, 80, 12014004, role="demo-full"),
+    _demo("SynFullAlexMI", "AlexMI", ALEXMI_CHANNELS, 512.0, ("right_hand", "feet"), 8, 20,
+          11, role="demo-full"),
+    _demo("SynFullBNCI2014001-4", "BNCI2014001-4", BNCI2014001_CHANNELS, 250.0,
+          ("left_hand", "right_hand", "feet", "tongue"), 9, 72, 120140014, role="demo-full"),
     # -- synthetic pretraining sets (other subjects than the demo sets) -------------------
     _demo("SynPhysionetMI", "PhysionetMI", PHYSIONET_CHANNELS, 160.0,
           ("left_hand", "right_hand", "feet", "rest"), 10, 20, 109, role="demo-pretrain"),
@@ -200,6 +216,8 @@ SUITES: dict[str, tuple[str, ...]] = {
                   "Lee2019", "Cho2017"),
     "demo": ("SynBNCI2014001", "SynBNCI2015001", "SynBNCI2014004", "SynAlexMI",
              "SynBNCI2014001-4"),
+    "demo-full": ("SynFullBNCI2014001", "SynFullBNCI2015001", "SynFullBNCI2014004",
+                  "SynFullAlexMI", "SynFullBNCI2014001-4"),
     "demo-pretrain": ("SynPhysionetMI", "SynWeibo2014"),
 }  # fmt: skip
 

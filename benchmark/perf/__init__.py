@@ -1,4 +1,4 @@
-"""Figures of ``python -m benchmark perf [preprocessing|classical|mirepnet|jobs|zoo|all]``.
+"""Figures of ``python -m benchmark perf [preprocessing|...|pretrain|precision|gpu|all]``.
 
 One module per benchmark, each returning its figures (sizes included) and printing
 nothing; :mod:`benchmark.perf.text` turns them into lines, :func:`main` chooses:
@@ -11,7 +11,15 @@ nothing; :mod:`benchmark.perf.text` turns them into lines, :func:`main` chooses:
   ``WithinSessionEvaluation`` on the same classical pipelines and subjects;
 * ``jobs`` (:mod:`~benchmark.perf.jobs`): ``--jobs 1`` against ``--jobs 2``;
 * ``preprocessing`` (:mod:`~benchmark.perf.preprocessing`): batched Euclidean alignment and
-  template mapping against per-trial loops.
+  template mapping against per-trial loops;
+* ``pretrain`` (:mod:`~benchmark.perf.pretrain`): trials/s of hybrid pretraining on a
+  pool the size of pretrain7's (50,000 trials), ``--device``, ``--precision``, ``--workers``;
+* ``precision`` (:mod:`~benchmark.perf.precision`): bf16 against fp32, paired over the
+  units of a grid (not in ``all``: it trains hundreds of units);
+* ``gpu`` (:mod:`~benchmark.perf.gpu`): seconds per paper-protocol unit and peak memory of
+  every model on one GPU, ``--jobs`` sharing it, the full grid's estimated time; written to a
+  CSV that ``run --dry-run`` reads.  Where no CUDA device is, it measures nothing and says
+  so in one line (:data:`~benchmark.perf.gpu.NO_CUDA`; ``all`` goes on without it).
 
 Every timing goes through :mod:`benchmark.perf.timer`.
 """
@@ -19,51 +27,122 @@ Every timing goes through :mod:`benchmark.perf.timer`.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from benchmark import devices
 from benchmark.errors import UserError, did_you_mean
 from benchmark.perf.classical import classical_vs_moabb
+from benchmark.perf.gpu import JOBS, NO_CUDA, gpu_figures
 from benchmark.perf.jobs import jobs_figures
 from benchmark.perf.mirepnet import available_devices, mirepnet_throughput
+from benchmark.perf.precision import PRECISION_MODELS, precision_comparison
 from benchmark.perf.preprocessing import (
     per_trial_reference,
     preprocessing_throughput,
     release_style_reference,
 )
+from benchmark.perf.pretrain import pretrain_throughput
 from benchmark.perf.text import format_figures
 from benchmark.perf.zoo import zoo_epoch_times
 
-__all__ = ["BENCHMARKS", "main", "mirepnet_throughput", "per_trial_reference",
-           "preprocessing_throughput", "release_style_reference", "zoo_epoch_times"]
+__all__ = ["BENCHMARKS", "NEEDS_CUDA", "PerfOptions", "Unmeasured", "main",
+           "mirepnet_throughput", "per_trial_reference", "preprocessing_throughput",
+           "release_style_reference", "zoo_epoch_times"]
+
+
+@dataclass(frozen=True)
+class PerfOptions:
+    """The command line's options of ``perf``.
+
+    Attributes
+    ----------
+    repeats : int
+        Timed repetitions (only the MIRepNet figures use them: the others time whole runs
+        once, or, for preprocessing, their own 5 repeats of short calls).
+    csv : str, optional
+        gpu: the figures file (default ``$BENCHMARK_GPU_FIGURES`` or ``results/perf/gpu.csv``).
+    models : str, optional
+        gpu: the models measured (default ``all``).
+    jobs : tuple of int
+        gpu: the ``--jobs`` values of the scaling figure.
+    precision : str
+        gpu, pretrain: the deep models' ``--precision``.
+    device : str
+        pretrain, precision: ``--device`` (``auto``: CUDA when present).
+    workers : int
+        pretrain: DataLoader worker processes.
+    datasets, subjects, seeds, out
+        precision: the grid run in fp32 and bf16, and the folder of its two results
+        folders (kept: a rerun continues).
+    """
+
+    repeats: int = 3
+    csv: str | None = None
+    models: str | None = None
+    jobs: tuple[int, ...] = JOBS
+    precision: str = "fp32"
+    device: str = "auto"
+    workers: int = 0
+    datasets: str = "demo"
+    subjects: tuple[int, ...] | None = None
+    seeds: tuple[int, ...] = (0, 1, 2)
+    out: str = "results/perf/precision"
+
+
+class Unmeasured(str):
+    """A block that says why a benchmark measured nothing (no CUDA device here)."""
+
 
 #: Each benchmark by name (in the order ``all`` runs them): what it measures, given the
-#: ``--repeats`` of the command line (which only the MIRepNet figures use: the others time
-#: whole runs once, or, for preprocessing, their own 5 repeats of short calls).
-BENCHMARKS: dict[str, Callable[[int], object]] = {
-    "zoo": lambda repeats: zoo_epoch_times(),
-    "mirepnet": lambda repeats: [mirepnet_throughput(repeats=repeats, device=device)
+#: options of the command line.
+BENCHMARKS: dict[str, Callable[[PerfOptions], object]] = {
+    "zoo": lambda options: zoo_epoch_times(),
+    "mirepnet": lambda options: [mirepnet_throughput(repeats=options.repeats, device=device)
                                  for device in available_devices()],
-    "classical": lambda repeats: classical_vs_moabb(),
-    "jobs": lambda repeats: jobs_figures(),
-    "preprocessing": lambda repeats: preprocessing_throughput(),
+    "classical": lambda options: classical_vs_moabb(),
+    "jobs": lambda options: jobs_figures(),
+    "preprocessing": lambda options: preprocessing_throughput(),
+    "pretrain": lambda options: pretrain_throughput(device=options.device,
+                                                    precision=options.precision,
+                                                    workers=options.workers),
+    "gpu": lambda options: gpu_figures(models=options.models, jobs=options.jobs,
+                                       precision=options.precision, csv=options.csv),
+    "precision": lambda options: precision_comparison(
+        out=options.out, models=(options.models.split(",") if options.models
+                                 else PRECISION_MODELS),
+        datasets=options.datasets, subjects=options.subjects, seeds=options.seeds,
+        device=options.device),
 }
 
+#: Benchmarks ``all`` leaves out: ``precision`` trains hundreds of units (hours on a CPU).
+NOT_IN_ALL = ("precision",)
 
-def main(what: str = "all", repeats: int = 3) -> Iterator[str]:
+#: The benchmarks that measure only on a CUDA device, and the line they give without one.
+NEEDS_CUDA: dict[str, str] = {"gpu": NO_CUDA}
+
+
+def main(what: str = "all", repeats: int = 3, options: PerfOptions | None = None
+         ) -> Iterator[str]:
     """The text of the chosen figures, one block per benchmark, each measured when reached.
 
     Parameters
     ----------
     what : str
-        A name of :data:`BENCHMARKS`, or ``all`` (every one, in that order).
+        A name of :data:`BENCHMARKS`, or ``all`` (every one but :data:`NOT_IN_ALL`, in
+        that order).
     repeats : int
-        Timed repetitions where a benchmark repeats its calls.
+        Timed repetitions where a benchmark repeats its calls (when no ``options``).
+    options : PerfOptions, optional
+        Every option of the command line (``repeats`` included).
 
     Returns
     -------
     iterator of str
         The machine's core count, then each benchmark's lines (newline-separated); a
-        benchmark runs when its block is asked for.
+        benchmark runs when its block is asked for.  A benchmark of :data:`NEEDS_CUDA`
+        gives an :class:`Unmeasured` line where torch sees no CUDA device (alone, when it
+        is the one asked for).
 
     Raises
     ------
@@ -74,10 +153,17 @@ def main(what: str = "all", repeats: int = 3) -> Iterator[str]:
     if what not in choices:
         raise UserError(f"unknown perf figures {what!r}; {did_you_mean(what, choices)}"
                         f"choose from {', '.join(choices)}")
-    return _blocks(list(BENCHMARKS) if what == "all" else [what], repeats)
+    options = options or PerfOptions(repeats=repeats)
+    if what in NEEDS_CUDA and not devices.cuda_count():
+        return iter([Unmeasured(NEEDS_CUDA[what])])
+    every = [name for name in BENCHMARKS if name not in NOT_IN_ALL]
+    return _blocks(every if what == "all" else [what], options)
 
 
-def _blocks(names: list[str], repeats: int) -> Iterator[str]:
+def _blocks(names: list[str], options: PerfOptions) -> Iterator[str]:
     yield f"CPU cores: {os.cpu_count()}"
     for name in names:
-        yield format_figures(BENCHMARKS[name](repeats))
+        if name in NEEDS_CUDA and not devices.cuda_count():
+            yield Unmeasured(NEEDS_CUDA[name])
+            continue
+        yield format_figures(BENCHMARKS[name](options))

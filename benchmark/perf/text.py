@@ -9,10 +9,14 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Iterable
 
+from benchmark.estimate import format_duration
 from benchmark.perf.classical import ClassicalVsMoabb
+from benchmark.perf.gpu import GpuPerf, GridEstimate
 from benchmark.perf.jobs import JobsFigures
 from benchmark.perf.mirepnet import MIRepNetThroughput
+from benchmark.perf.precision import PrecisionComparison
 from benchmark.perf.preprocessing import PreprocessingThroughput
+from benchmark.perf.pretrain import PretrainThroughput
 from benchmark.perf.zoo import ZooEpochTimes
 
 __all__ = ["format_figures"]
@@ -37,7 +41,7 @@ def format_figures(figures) -> str:
     Parameters
     ----------
     figures : ZooEpochTimes, MIRepNetThroughput, ClassicalVsMoabb, JobsFigures, \
-PreprocessingThroughput or a list of them
+PreprocessingThroughput, GpuPerf or a list of them
         What a benchmark of :mod:`benchmark.perf` returned.
 
     Returns
@@ -132,3 +136,83 @@ def _(figures: PreprocessingThroughput) -> str:
         f"suite is {f['vectorised'] / f['release_style']:.0f}x faster",
         f"  (only writing the output array  {f['write_floor']:>8,.0f} trials/s: the memory "
         "floor of any implementation)"])
+
+
+def _seconds(value) -> str:
+    """A measured figure, or ``failed`` where the unit did not run (NaN)."""
+    return "failed" if value is None or value != value else f"{value:.2f}"
+
+
+@format_figures.register
+def _(figures: GpuPerf) -> str:
+    units = figures.units
+    datasets = list(dict.fromkeys(u["dataset"] for u in units))
+    names = {u["dataset"]: u["mimics"] for u in units}
+    trials = {u["dataset"]: u["n_trials"] for u in units}
+    width = [max(len(names[d]), 9) + 2 for d in datasets]
+    label = {u["model"]: (u["model"] if u["measured_as"] == u["model"]
+                          else f"{u['model']} (as {u['measured_as']})") for u in units}
+    first = max([len(v) for v in label.values()] + [24]) + 2
+    lines = [f"seconds per paper-protocol unit (seed 0, subject {units[0]['subject']} of each "
+             f"demo-full set, warm epoch cache, --jobs 1) on {figures.device_name} "
+             f"({figures.device}), {figures.precision}, torch {figures.torch}:",
+             "  " + "model".ljust(first) + "".join(names[d].rjust(w)
+                                                    for d, w in zip(datasets, width))
+             + "  peak GPU MB",
+             "  " + "trials per subject".ljust(first)
+             + "".join(str(trials[d]).rjust(w) for d, w in zip(datasets, width))]
+    for model in dict.fromkeys(u["model"] for u in units):
+        mine = {u["dataset"]: u for u in units if u["model"] == model}
+        peaks = [u["peak_mem_mb"] for u in mine.values()
+                 if u["peak_mem_mb"] is not None and u["peak_mem_mb"] == u["peak_mem_mb"]]
+        lines.append("  " + label[model].ljust(first)
+                     + "".join(_seconds(mine[d]["s_per_unit"] if d in mine else None).rjust(w)
+                               for d, w in zip(datasets, width))
+                     + (f"{max(peaks):>13,.0f}" if peaks else f"{'-':>13}"))
+    failed = [f"{u['model']} on {u['dataset']}: {u['status']}" for u in units
+              if u["status"] != "ok" and u["model"] == u["measured_as"]]
+    lines += [f"  failed: {line}" for line in failed]
+    if figures.jobs:
+        jobs = figures.jobs[0]
+        lines.append(f"--jobs sharing {jobs['device_name']} ({jobs['device']}), {jobs['units']} "
+                     f"units ({jobs['models'].replace('+', ', ')} on {jobs['dataset']}), units "
+                     "per second once every worker has started:")
+        lines += [f"  --jobs {j['jobs']:<2} {_seconds(j['steady_units_per_s'] or j['units_per_s'])}"
+                  f" units/s, speed-up {j['speedup']:.2f}x (wall {j['wall_s']:.1f} s, of which "
+                  f"~{j['startup_s']:.0f} s starting workers)" for j in figures.jobs]
+    lines += [format_figures(e) for e in figures.estimates]
+    if figures.csv is not None:
+        lines.append(f"figures written to {figures.csv} (and its --jobs figures beside it); "
+                     "run --dry-run on CUDA reads them")
+    return "\n".join(lines)
+
+
+@format_figures.register
+def _(figures: GridEstimate) -> str:
+    e = figures
+    seeds = ",".join(str(s) for s in range(e.seeds))
+    jobs = (f"--jobs {e.scaling.jobs} on one GPU (the best measured: {e.scaling.speedup:.2f}x "
+            f"the throughput of --jobs 1, plus {e.scaling.startup_s:.0f} s starting workers)"
+            if e.scaling.jobs > 1 else "--jobs 1 (no faster --jobs measured)")
+    covered = (f"{e.units} units" if e.units == e.grid_units
+               else f"the {e.units} of {e.grid_units} units with a figure")
+    lines = [f"estimate of --models {e.models} --datasets {e.datasets} --seeds {seeds} (paper "
+             f"protocol, {e.n_models} models, {covered}): ~{format_duration(e.seconds)} with "
+             f"{jobs}; {format_duration(e.serial_s)} one unit after another"]
+    if e.twins:
+        lines.append(f"  pretrained {', '.join(e.twins)}: timed as the *_scratch pipeline of "
+                     "the same network (random weights, no download; loading weights is not "
+                     "counted)")
+    if e.unmeasured:
+        lines.append(f"  left out (no figure for some dataset): {', '.join(e.unmeasured)}")
+    return "\n".join(lines)
+
+
+@format_figures.register
+def _(figures: PretrainThroughput) -> str:
+    return "\n".join(figures.lines())
+
+
+@format_figures.register
+def _(figures: PrecisionComparison) -> str:
+    return "\n".join(figures.lines())

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -119,6 +120,20 @@ class Pool:
             X[sel] = self.arrays[f][local[sel]]
         return X, self.y[index]
 
+    def __getstate__(self) -> dict:
+        """Pickle memory-mapped subjects by file, not by content.
+
+        DataLoader workers started by spawn or forkserver receive the pool pickled; each
+        reopens the files (:meth:`__setstate__`) instead of holding a copy of the trials.
+        """
+        state = dict(self.__dict__)
+        state["arrays"] = [_MappedFile.of(a) or a for a in self.arrays]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["arrays"] = [a.open() if isinstance(a, _MappedFile) else a for a in state["arrays"]]
+        self.__dict__.update(state)
+
     def describe(self) -> str:
         counts = np.bincount(self.y[self.y >= 0], minlength=len(PRETRAIN_CLASSES))
         per_class = ", ".join(f"{c} {n:,}" for c, n in zip(PRETRAIN_CLASSES, counts))
@@ -126,6 +141,30 @@ class Pool:
         return (f"pool: {len(self.dataset_names)} dataset(s), {len(self.arrays)} subject(s) kept, "
                 f"{dropped} screened out, {len(self):,} trials ({per_class}; "
                 f"{int((self.y < 0).sum()):,} for reconstruction only)")
+
+
+class _MappedFile(NamedTuple):
+    """Where a read-only memory-mapped array lives, to map it again in another process."""
+
+    filename: str
+    offset: int
+    dtype: str
+    shape: tuple[int, ...]
+    order: str
+
+    @classmethod
+    def of(cls, array: np.ndarray) -> "_MappedFile | None":
+        """The file behind ``array`` if it is a whole read-only mapping (not a view)."""
+        if (isinstance(array, np.memmap) and isinstance(array.base, mmap.mmap)
+                and array.filename and array.mode == "r"):
+            order = "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+            return cls(str(array.filename), int(array.offset), array.dtype.str,
+                       tuple(array.shape), order)
+        return None
+
+    def open(self) -> np.memmap:
+        return np.memmap(self.filename, dtype=np.dtype(self.dtype), mode="r", offset=self.offset,
+                         shape=self.shape, order=self.order)
 
 
 def build_pool(specs: list[DatasetSpec], root: str | os.PathLike,

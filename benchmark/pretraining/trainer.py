@@ -23,6 +23,13 @@ pretrain``, all recorded in ``OUT/config.json``):
 * batches drawn from the whole pool (a random permutation per epoch, so each batch
   mixes datasets), or with ``balance="datasets"`` each dataset equally often.
 
+Where and how it runs (``--device``, ``--precision``, ``--workers``): the device (``auto``,
+``cpu``, ``cuda``, ``cuda:N``; :func:`benchmark.devices.resolve_device`) and the DataLoader's
+worker processes do not change the result and are only recorded; the precision (fp32, or
+torch's mixed precision bf16 / fp16, :mod:`benchmark.models`) does, so it is part of the
+run's identity.  Whatever the workers, the batches are the same trials in the same order
+(the main process draws each epoch's order and hands out the batches' indices).
+
 Outputs in ``OUT``: ``MIRepNet.pth`` (plain state_dict in the release's layout, after
 every epoch, so ``--checkpoint OUT/MIRepNet.pth`` works at once), ``pretrain_state.pt``
 (optimiser, schedule, epoch: resuming), ``history.csv``, ``screening.csv``,
@@ -36,19 +43,22 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from benchmark.datasets import resolve_datasets
+from benchmark.devices import check_run_precision, device_name, resolve_device, uses_cuda
 from benchmark.errors import UserError
 from benchmark.files import atomic_open
+from benchmark.models import PRECISIONS, autocast, grad_scaler
 from benchmark.preprocessing import PreprocessingConfig, digest
 from benchmark.pretraining.pool import POOL_CLASSES, PRETRAIN_CLASSES, Pool, build_pool
 from benchmark.pretraining.screening import ScreeningRule
 from benchmark.progress import say_to
 
-__all__ = ["PretrainConfig", "pretrain", "hybrid_loss", "CHECKPOINT_NAME"]
+__all__ = ["PretrainConfig", "pretrain", "hybrid_loss", "CHECKPOINT_NAME", "EpochBatches",
+           "HybridStep", "pool_loader", "run_device", "epoch_order"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +87,8 @@ class PretrainConfig:
     skip_missing: bool = False
     pretrain_classes: str = "mi3"
     device: str | None = None
+    precision: str = "fp32"
+    workers: int = 0
     log_every: int = 50
 
     def __post_init__(self):
@@ -93,6 +105,11 @@ class PretrainConfig:
                             f"got {self.pretrain_classes!r}")
         if self.preprocessing.n_times < 100:
             raise UserError("MIRepNet needs windows of at least 100 samples; lengthen the window")
+        if self.precision not in PRECISIONS:
+            raise UserError(f"unknown --precision {self.precision!r}; choose one of "
+                            f"{', '.join(PRECISIONS)}")
+        if not isinstance(self.workers, int) or self.workers < 0:
+            raise UserError(f"--workers must be a whole number >= 0, got {self.workers!r}")
         if self.preprocessing.template == "none":
             raise UserError("pretraining needs the 45-channel template; "
                             "use --template idw or spline")
@@ -100,10 +117,30 @@ class PretrainConfig:
     def identity(self) -> dict:
         """What makes two runs the same run (resuming requires equality)."""
         d = asdict(self)
-        for k in ("out", "device", "log_every", "skip_missing"):
-            d.pop(k)
+        for k in ("out", "device", "workers", "log_every", "skip_missing"):
+            d.pop(k)  # where and how fast it runs, not what it computes
+        # Mixed precision changes the weights, so it is part of the identity; fp32 is left
+        # out so that runs started before --precision existed keep their digest and resume.
+        if d["precision"] == "fp32":
+            d.pop("precision")
         d["datasets"] = [s.name for s in resolve_datasets(self.datasets)]
         return d
+
+
+def run_device(cfg: PretrainConfig) -> str:
+    """The torch device of a run (``cuda`` means ``cuda:0``), its precision checked there.
+
+    Raises
+    ------
+    UserError
+        A GPU that is not here, a malformed ``--device``, or a precision the device cannot
+        train in (fp16 on the CPU), each in one line.
+    """
+    device = resolve_device(cfg.device)
+    if device == "cuda":
+        device = "cuda:0"
+    check_run_precision(cfg.precision, device)
+    return device
 
 
 def hybrid_loss(logits, reconstruction, tokens, mask, y, cls_weight: float):
@@ -137,7 +174,9 @@ def _save_torch(obj, path: Path) -> None:
         torch.save(obj, fh)
 
 
-def _epoch_order(pool: Pool, cfg: PretrainConfig, epoch: int) -> np.ndarray:
+def epoch_order(pool: Pool, cfg: PretrainConfig, epoch: int) -> np.ndarray:
+    """The pool's trial indices in the order of ``epoch`` (a permutation seeded by the
+    run's seed and the epoch; with ``balance="datasets"`` each dataset drawn equally)."""
     rng = np.random.default_rng([cfg.seed, epoch])
     n = len(pool)
     if cfg.balance == "datasets":
@@ -145,6 +184,169 @@ def _epoch_order(pool: Pool, cfg: PretrainConfig, epoch: int) -> np.ndarray:
         weights = 1.0 / sizes[pool.dataset_of_trial]
         return rng.choice(n, size=n, replace=True, p=weights / weights.sum())
     return rng.permutation(n)
+
+
+class EpochBatches:
+    """The sampler of :func:`pool_loader`: each step's trial indices, one epoch at a time.
+
+    An epoch is ``order(epoch)`` cut into batches of ``batch`` trials, the last one
+    shorter, except that a last batch of one trial is dropped (it would break batch
+    normalisation).  The indices are drawn in the main process, so the batches do not
+    depend on the DataLoader's workers.
+
+    Parameters
+    ----------
+    order : callable
+        The epoch number -> every trial index of that epoch, in order.
+    n : int
+        Trials per epoch (the length of ``order(epoch)``).
+    batch : int
+        Trials per batch.
+    """
+
+    def __init__(self, order: Callable[[int], np.ndarray], n: int, batch: int):
+        self.order, self.batch = order, batch
+        self.n_steps = n // batch + (1 if n % batch > 1 else 0)
+        self.n_trials = min(n, self.n_steps * batch)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Hand out the batches of ``epoch`` from the next iteration on."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.n_steps
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        order = self.order(self.epoch)
+        for step in range(self.n_steps):
+            yield order[step * self.batch:(step + 1) * self.batch]
+
+
+class _PoolBatches:
+    """The pool as a map-style dataset whose keys are whole batches of trial indices.
+
+    One read per batch (:meth:`Pool.batch`: one gather per subject file), in the worker
+    that loads it; the pool pickles its memory-mapped files by name, so workers started
+    by spawn or forkserver map the files themselves rather than receive copies.
+    """
+
+    def __init__(self, pool: Pool):
+        self.pool = pool
+
+    def __len__(self) -> int:
+        return len(self.pool)
+
+    def __getitem__(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.pool.batch(index)
+
+
+def pool_loader(pool: Pool, batches: EpochBatches, workers: int = 0, device: str = "cpu"):
+    """A ``torch.utils.data.DataLoader`` of ``(X, y)`` tensors in the order of ``batches``.
+
+    Parameters
+    ----------
+    pool : Pool
+        The trials (memory-mapped or in memory).
+    batches : EpochBatches
+        The sampler: which trials make each batch (call its ``set_epoch`` between epochs).
+    workers : int
+        Worker processes reading batches ahead (0: read in the main process).  They stay
+        up from one epoch to the next.
+    device : str
+        The training device; on CUDA the batches come in pinned memory.
+    """
+    import torch
+    from torch.utils.data import DataLoader
+
+    # A generator of its own: otherwise each new iterator draws its workers' seed from
+    # torch's global generator, which drives dropout, and persistent workers draw it once
+    # where a single process draws it every epoch (the results would depend on --workers).
+    return DataLoader(_PoolBatches(pool), sampler=batches, batch_size=None, num_workers=workers,
+                      pin_memory=uses_cuda(device), persistent_workers=workers > 0,
+                      generator=torch.Generator().manual_seed(0))
+
+
+#: fp16 steps in a row whose loss may overflow (each skipped, the loss scale lowered)
+#: before pretraining stops as diverged.
+MAX_SKIPPED_STEPS = 20
+
+
+class HybridStep:
+    """One optimisation step of hybrid pretraining, as :func:`pretrain` takes it.
+
+    The forward pass and the loss run under :func:`benchmark.models.autocast` in
+    ``precision``, the loss on float32 outputs; fp16 scales the loss
+    (:func:`benchmark.models.grad_scaler`) and unscales the gradients before the norm is
+    clipped at 1.  In fp16 a step whose loss overflowed is skipped by the scaler (which
+    lowers its scale), as torch's AMP recipe does, up to :data:`MAX_SKIPPED_STEPS` in a
+    row; in fp32 and bf16 a non-finite loss stops the run.
+
+    Parameters
+    ----------
+    model : MIRepNetPretrain
+        The network, on ``device``.
+    optimizer : torch.optim.Optimizer
+        Its optimiser.
+    device : str
+        The torch device.
+    precision : str
+        One of :data:`benchmark.models.PRECISIONS`.
+    mask_ratio, cls_weight : float
+        As in :class:`PretrainConfig`.
+    n_times : int
+        Samples per trial (sets the number of tokens masked).
+    """
+
+    def __init__(self, model: Any, optimizer: Any, device: str, precision: str,
+                 mask_ratio: float, cls_weight: float, n_times: int):
+        self.model, self.optimizer = model, optimizer
+        self.device, self.precision = device, precision
+        self.mask_ratio, self.cls_weight = mask_ratio, cls_weight
+        self.n_tokens = model.n_tokens(n_times)
+        self.scaler = grad_scaler(device, precision)
+        self.skipped = 0  # consecutive steps whose loss was not finite (fp16: skipped)
+
+    def __call__(self, x: Any, y: Any, masks: Any, where: str = "") -> tuple[float, float, float,
+                                                                             int, int]:
+        """Train on one batch; return ``(loss, reconstruction, classification, n labelled,
+        n correct)`` of the batch (floats read back once).
+
+        ``masks`` is the ``torch.Generator`` of the token masks.  Raises
+        ``FloatingPointError`` (naming ``where``) before any update when the loss is not
+        finite.
+        """
+        import torch
+
+        x = x.to(self.device, non_blocking=True)
+        y = y.to(self.device, non_blocking=True)
+        mask = self.model.random_mask(len(x), self.n_tokens, self.mask_ratio, masks,
+                                      device=self.device)
+        with autocast(self.device, self.precision):
+            logits, rec, tokens, mask = self.model(x, mask)
+            loss, rec_l, cls_l, n_lab, correct = hybrid_loss(
+                logits.float(), rec.float(), tokens.float(), mask, y, self.cls_weight)
+        values = torch.stack([loss.detach(), rec_l, cls_l]).tolist()  # one read-back
+        finite = bool(np.isfinite(values[0]))
+        self.skipped = 0 if finite else self.skipped + 1
+        if not finite and (self.scaler is None or self.skipped > MAX_SKIPPED_STEPS):
+            hint = "; lower --lr" + (" or use --precision bf16 or fp32"
+                                     if self.precision == "fp16" else "")
+            at = f" at {where}" if where else ""
+            raise FloatingPointError(f"pretraining loss is {values[0]}{at}{hint}")
+        self.optimizer.zero_grad(set_to_none=True)
+        params = self.model.parameters()
+        if self.scaler is None:
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            self.optimizer.step()
+        else:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        return values[0], values[1], values[2], n_lab, correct
 
 
 def _write_tables(out: Path, pool: Pool, history: list[dict]) -> None:
@@ -166,13 +368,14 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] | None = None,
     Raises
     ------
     UserError
-        Missing data, nothing left after screening, or ``OUT`` holding a run with other
-        settings.
+        Missing data, nothing left after screening, ``OUT`` holding a run with other
+        settings, a device that is not here or a precision it cannot train in.
     """
     import torch
 
     from benchmark.models import MIRepNetPretrain
 
+    device = run_device(cfg)  # before any work: a bad --device/--precision is one line
     pool_log = log  # None: the pool's own logger
     log = log or say_to(logger)
     out = Path(cfg.out)
@@ -192,8 +395,11 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] | None = None,
         if state["epoch"] >= cfg.epochs:
             log(f"pretraining already finished ({cfg.epochs} epochs): {ckpt_path}")
             return ckpt_path
-    (out / "config.json").write_text(json.dumps(identity | {"digest": run_digest}, indent=2,
-                                                default=str))
+    # What made the checkpoint besides the identity (rewritten by each resumed session).
+    machine = {"precision": cfg.precision, "device": device, "device_name": device_name(device),
+               "workers": cfg.workers}
+    (out / "config.json").write_text(json.dumps(identity | {"digest": run_digest} | machine,
+                                                indent=2, default=str))
 
     specs = resolve_datasets(cfg.datasets)
     which = ", ".join(PRETRAIN_CLASSES) if cfg.pretrain_classes == "mi3" else "all"
@@ -206,67 +412,62 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] | None = None,
     if len(pool) < 2:
         raise UserError("the pretraining pool holds fewer than 2 trials; add subjects or datasets")
 
-    device = cfg.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    log(f"training on {device} ({machine['device_name']}), {cfg.precision}, "
+        f"{cfg.workers} DataLoader worker(s)")
     torch.manual_seed(cfg.seed)
     model = MIRepNetPretrain(n_classes=len(PRETRAIN_CLASSES)).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
+    train_step = HybridStep(model, optimizer, device, cfg.precision, cfg.mask_ratio,
+                            cfg.cls_weight, pool.n_times)
     history: list[dict] = []
     start_epoch = 0
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
+        if train_step.scaler is not None and state.get("scaler"):
+            train_step.scaler.load_state_dict(state["scaler"])
         history = list(state["history"])
         start_epoch = int(state["epoch"])
         log(f"resuming after epoch {start_epoch} of {cfg.epochs}")
     _write_tables(out, pool, history)
 
     n = len(pool)
-    batch = min(cfg.batch_size, n)
-    n_steps = n // batch + (1 if n % batch > 1 else 0)  # a last batch of one would break BN
-    n_tokens = model.n_tokens(pool.n_times)
+    batches = EpochBatches(lambda epoch: epoch_order(pool, cfg, epoch), n,
+                           min(cfg.batch_size, n))
+    loader = pool_loader(pool, batches, cfg.workers, device)
+    n_steps, seen = len(batches), batches.n_trials
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.perf_counter()
-        order = _epoch_order(pool, cfg, epoch)
+        batches.set_epoch(epoch)
         torch.manual_seed(cfg.seed * 1_000_003 + epoch)  # dropout: resumable, reproducible
         masks = torch.Generator().manual_seed(cfg.seed * 1_000_033 + epoch)
         model.train()
         sums = np.zeros(5)
-        for step in range(n_steps):
-            idx = order[step * batch:(step + 1) * batch]
-            Xb, yb = pool.batch(idx)
-            x = torch.from_numpy(Xb).to(device)
-            y = torch.from_numpy(yb).to(device)
-            mask = model.random_mask(len(idx), n_tokens, cfg.mask_ratio, masks, device=device)
-            logits, rec, tokens, mask = model(x, mask)
-            loss, rec_l, cls_l, n_lab, correct = hybrid_loss(logits, rec, tokens, mask, y,
-                                                             cfg.cls_weight)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"pretraining loss is {loss.item()} at epoch {epoch + 1} "
-                                         f"step {step + 1}; lower --lr")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            sums += [loss.item() * len(idx), rec_l.item() * len(idx), cls_l.item() * n_lab,
-                     n_lab, correct]
+        for step, (x, y) in enumerate(loader):
+            loss, rec_l, cls_l, n_lab, correct = train_step(
+                x, y, masks, where=f"epoch {epoch + 1} step {step + 1}")
+            if np.isfinite(loss):  # an fp16 step skipped for overflow adds nothing
+                sums += [loss * len(y), rec_l * len(y), cls_l * n_lab, n_lab, correct]
             if cfg.log_every and (step + 1) % cfg.log_every == 0:
-                log(f"  epoch {epoch + 1} step {step + 1}/{n_steps}: loss {loss.item():.4f}")
+                log(f"  epoch {epoch + 1} step {step + 1}/{n_steps}: loss {loss:.4f}")
         scheduler.step()
         seconds = time.perf_counter() - t0
-        seen = min(n, n_steps * batch)
         row = {"epoch": epoch + 1, "loss": sums[0] / seen, "reconstruction": sums[1] / seen,
                "classification": sums[2] / max(sums[3], 1), "accuracy": sums[4] / max(sums[3], 1),
                "lr": optimizer.param_groups[0]["lr"], "seconds": seconds,
                "trials_per_s": seen / seconds}
         row = {k: float(v) if k != "epoch" else int(v) for k, v in row.items()}  # plain types
+        row |= machine  # what ran this epoch (a resumed run may have moved)
         history.append(row)
         # The checkpoint first, then the state that says the epoch is done.
         _save_torch({k: v.detach().cpu() for k, v in model.state_dict().items()}, ckpt_path)
         _save_torch({"epoch": epoch + 1, "digest": run_digest, "model": model.state_dict(),
                      "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                     "history": history}, state_path)
+                     "history": history,
+                     "scaler": train_step.scaler.state_dict() if train_step.scaler else {}},
+                    state_path)
         _write_tables(out, pool, history)
         log(f"epoch {epoch + 1}/{cfg.epochs}: loss {row['loss']:.4f} (reconstruction "
             f"{row['reconstruction']:.4f}, classification {row['classification']:.4f}, "

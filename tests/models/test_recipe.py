@@ -32,14 +32,15 @@ OLD_DEFAULTS = {
 
 _SIGNAL = "n_chans: 'int', n_outputs: 'int', n_times: 'int', sfreq: 'float', chs_info=None, *, "
 _SPECIALIST = (_SIGNAL + "max_epochs: 'int' = 100, batch_size: 'int' = 8, lr: 'float' = 0.001, "
-               "weight_decay: 'float' = {wd}, device: 'str | None' = None, **module_kwargs")
+               "weight_decay: 'float' = {wd}, device: 'str | None' = None, "
+               "precision: 'str' = 'fp32', **module_kwargs")
 _FOUNDATION = (_SIGNAL + "{checkpoint}max_epochs: 'int' = 10, batch_size: 'int' = 8, "
                "lr: 'float' = 0.001, weight_decay: 'float' = 1e-06, optimizer: 'str' = 'adam', "
-               "device: 'str | None' = None")
+               "device: 'str | None' = None, precision: 'str' = 'fp32'")
 _MIREPNET = (_SIGNAL + "{options}finetune: 'str' = 'full', max_epochs: 'int' = 10, "
              "batch_size: 'int' = 8, lr: 'float' = 0.001, weight_decay: 'float' = 1e-06, "
-             "device: 'str | None' = None, **module_kwargs")
-# model -> its factory's signature, as before
+             "device: 'str | None' = None, precision: 'str' = 'fp32', **module_kwargs")
+# model -> its factory's signature, as before (plus --precision, issue 16)
 OLD_SIGNATURES = {
     **{n: _SPECIALIST.format(wd="0.0") for n in ("eegnet", "shallowconvnet", "deepconvnet",
                                                    "ifnet", "eegconformer", "fbcnet", "atcnet",
@@ -114,7 +115,7 @@ def test_deep_model_builds_a_factory_from_a_network_function():
     assert tiny.__name__ == "tiny" and tiny.__doc__ == "A test network."
     assert list(inspect.signature(tiny).parameters) == [
         "n_chans", "n_outputs", "n_times", "sfreq", "chs_info", "depth", "max_epochs",
-        "batch_size", "lr", "weight_decay", "device", "module_kwargs"]
+        "batch_size", "lr", "weight_decay", "device", "precision", "module_kwargs"]
     est = tiny(3, 2, 500, 250.0, depth=2, batch_size=4, device="cpu", drop_prob=0.1)
     assert (est.max_epochs, est.batch_size, est.module__F1, est.module__drop_prob) == (3, 4, 4,
                                                                                        0.1)

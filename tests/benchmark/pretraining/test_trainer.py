@@ -1,6 +1,8 @@
 """Hybrid pretraining end to end on tiny synthetic data and on PhysionetMI subject 1."""
 
 import json
+import pickle
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
@@ -10,8 +12,9 @@ import torch
 from benchmark.cli import main
 from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.errors import UserError
-from benchmark.preprocessing import PreprocessingConfig
-from benchmark.pretraining import PretrainConfig, ScreeningRule, hybrid_loss, pretrain
+from benchmark.preprocessing import PreprocessingConfig, digest
+from benchmark.pretraining import Pool, PretrainConfig, ScreeningRule, hybrid_loss, pretrain
+from benchmark.pretraining.trainer import EpochBatches
 from benchmark.models import MIRepNetWeights
 
 QUIET = lambda msg: None  # noqa: E731
@@ -143,3 +146,158 @@ def test_pretrain_on_physionet_subject_1(physionet_mne_data, tmp_path, capsys, c
             == (45, 1000))
     weights = MIRepNetWeights.from_source(str(tmp_path / "MIRepNet.pth"), n_outputs=3)
     assert weights.plan["new"] == []  # 3-class head loads for a 3-class task
+
+
+# -- --device, --precision, --workers -----------------------------------------------------
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    return err
+
+
+def test_fp16_on_the_cpu_is_one_line_before_any_work(pretrain_spec, tmp_path, capsys):
+    with pytest.raises(UserError, match="fp16 needs a CUDA device.*bf16"):
+        pretrain(_cfg(pretrain_spec, tmp_path / "out", device="cpu", precision="fp16"), log=QUIET)
+    assert not (tmp_path / "out").exists()
+    assert main(["pretrain", "--datasets", "demo-pretrain", "--out", str(tmp_path / "cli"),
+                 "--device", "cpu", "--precision", "fp16"]) == 2
+    assert "--precision bf16" in _one_line_error(capsys)
+    assert not (tmp_path / "cli").exists()
+
+
+def test_cuda_without_a_gpu_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("benchmark.devices.cuda_count", lambda: 0)
+    assert main(["pretrain", "--datasets", "demo-pretrain", "--out", str(tmp_path / "cli"),
+                 "--device", "cuda"]) == 2
+    assert "no CUDA device here" in _one_line_error(capsys)
+    assert not (tmp_path / "cli").exists()
+
+
+@pytest.mark.parametrize("flag, value, says", [("--precision", "fp8", "unknown --precision"),
+                                                ("--workers", "-1", "--workers must be"),
+                                                ("--device", "gpu", "unknown --device")])
+def test_bad_device_precision_or_workers_is_one_line(tmp_path, capsys, flag, value, says):
+    assert main(["pretrain", "--datasets", "demo-pretrain", "--out", str(tmp_path), flag,
+                 value]) == 2
+    assert says in _one_line_error(capsys)
+
+
+def test_precision_but_not_device_or_workers_is_part_of_the_identity():
+    base = PretrainConfig(datasets="demo-pretrain", out="x")
+    # The digest a default run had before --precision and --workers existed: such a run
+    # in an --out folder must still resume.
+    assert digest(base.identity()) == "4eb0f50402cb"
+    assert "precision" not in base.identity() and "workers" not in base.identity()
+    moved = PretrainConfig(datasets="demo-pretrain", out="y", device="cuda:1", workers=4)
+    assert moved.identity() == base.identity()
+    bf16 = PretrainConfig(datasets="demo-pretrain", out="x", precision="bf16")
+    assert bf16.identity()["precision"] == "bf16"
+    assert digest(bf16.identity()) != digest(base.identity())
+
+
+def test_bf16_on_the_cpu_is_recorded_and_is_another_run(pretrain_spec, tmp_path):
+    pretrain(_cfg(pretrain_spec, tmp_path, epochs=1, precision="bf16", device="cpu"), log=QUIET)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["precision"] == "bf16" and config["device"] == "cpu"
+    assert config["workers"] == 0 and config["device_name"]
+    history = pd.read_csv(tmp_path / "history.csv")
+    assert history["precision"].tolist() == ["bf16"] and np.isfinite(history["loss"]).all()
+    with pytest.raises(UserError, match="other settings"):
+        pretrain(_cfg(pretrain_spec, tmp_path, epochs=1), log=QUIET)  # fp32: another run
+
+
+def test_fp32_run_resumes_on_another_device_and_worker_count(pretrain_spec, tmp_path):
+    pretrain(_cfg(pretrain_spec, tmp_path, epochs=1), log=QUIET)
+    assert "precision" not in torch.load(tmp_path / "pretrain_state.pt", weights_only=True)
+    lines = []
+    pretrain(_cfg(pretrain_spec, tmp_path, epochs=1, device="cpu", workers=2), log=lines.append)
+    assert any(m.startswith("pretraining already finished") for m in lines)
+
+
+def test_workers_give_the_same_batches_and_weights(pretrain_spec, tmp_path):
+    # Two epochs: the workers stay up in between, and the dropout of the second must not
+    # depend on that.
+    runs = {}
+    for workers in (0, 2):
+        out = tmp_path / f"w{workers}"
+        ckpt = pretrain(_cfg(pretrain_spec, out, epochs=2, workers=workers), log=QUIET)
+        runs[workers] = (torch.load(ckpt, weights_only=True), pd.read_csv(out / "history.csv"))
+    (w0, h0), (w2, h2) = runs[0], runs[2]
+    assert h2["workers"].tolist() == [2, 2] and h0["epoch"].tolist() == [1, 2]
+    for column in ("loss", "reconstruction", "classification", "accuracy"):
+        assert h0[column].tolist() == h2[column].tolist(), column
+    assert w0.keys() == w2.keys()
+    assert all(torch.equal(w0[k], w2[k]) for k in w0)
+
+
+@pytest.mark.parametrize("n, steps, trials", [(16, 2, 16), (17, 2, 16), (18, 3, 18)])
+def test_epoch_batches_drop_only_a_last_batch_of_one(n, steps, trials):
+    batches = EpochBatches(lambda epoch: np.arange(n)[::-1] + 100 * epoch, n, 8)
+    assert (len(batches), batches.n_trials) == (steps, trials)
+    batches.set_epoch(1)
+    got = list(batches)
+    assert [len(b) for b in got] == [8] * (trials // 8) + ([trials % 8] if trials % 8 else [])
+    assert np.concatenate(got).tolist() == (np.arange(n)[::-1] + 100)[:trials].tolist()
+
+
+def test_memory_mapped_pool_pickles_by_file_name(tmp_path):
+    arrays = []
+    for s in range(2):
+        np.save(tmp_path / f"s{s}.npy", np.full((50, 45, 100), s, dtype=np.float32))
+        arrays.append(np.load(tmp_path / f"s{s}.npy", mmap_mode="r"))
+    in_memory = np.ones((3, 45, 100), dtype=np.float32)
+    pool = Pool(arrays=[*arrays, in_memory], labels=[np.zeros(50, np.int64)] * 2
+                + [np.ones(3, np.int64)], datasets=["A", "A", "B"])
+    data = pickle.dumps(pool)
+    assert len(data) < 50 * 45 * 100 * 4  # the mapped files travel by name
+    again = pickle.loads(data)
+    assert isinstance(again.arrays[0], np.memmap)
+    assert str(again.arrays[0].filename) == str(arrays[0].filename)
+    index = np.array([99, 0, 50, 101, 7])
+    for got, want in zip(again.batch(index), pool.batch(index)):
+        np.testing.assert_array_equal(got, want)
+
+
+class _Overflowing(torch.nn.Module):
+    """A stand-in for MIRepNetPretrain whose reconstruction overflows for ``bad`` calls."""
+
+    def __init__(self, bad: int):
+        super().__init__()
+        self.lin, self.bad = torch.nn.Linear(4, 4), bad
+
+    @staticmethod
+    def n_tokens(n_times):
+        return 3
+
+    @staticmethod
+    def random_mask(batch, n_tokens, ratio, generator=None, device=None):
+        return torch.ones(batch, n_tokens, dtype=torch.bool)
+
+    def forward(self, x, mask):
+        tokens = x[:, :3, :4]
+        rec = self.lin(tokens)
+        if self.bad > 0:
+            self.bad -= 1
+            rec = rec * float("inf")
+        return rec.mean(dim=1)[:, :3], rec, tokens, mask
+
+
+@pytest.mark.parametrize("bad, precision, stops", [(3, "fp16", False), (1, "fp32", True),
+                                                    (25, "fp16", True)])
+def test_an_fp16_overflow_is_skipped_by_the_scaler_not_fatal(bad, precision, stops):
+    from benchmark.pretraining.trainer import MAX_SKIPPED_STEPS, HybridStep
+
+    model = _Overflowing(bad)
+    step = HybridStep(model, torch.optim.SGD(model.parameters(), lr=0.1), "cpu", precision,
+                      0.5, 1.0, 100)
+    x, y = torch.randn(4, 5, 6), torch.tensor([0, 1, 2, -1])
+    before = model.lin.weight.detach().clone()
+    outcomes = []
+    with pytest.raises(FloatingPointError) if stops else nullcontext():
+        for _ in range(MAX_SKIPPED_STEPS + 2 if stops else bad + 1):
+            outcomes.append(np.isfinite(step(x, y, None)[0]))
+    if not stops:
+        assert outcomes == [False] * bad + [True]  # skipped, then trained
+        assert step.scaler.get_scale() < 2.0 ** 16  # the scale was lowered at each skip
+        assert not torch.equal(model.lin.weight, before)  # the last step updated
