@@ -41,7 +41,7 @@ class PrecisionComparison:
     table : DataFrame
         One row per model (:func:`paired_precision_table`).
     device : str
-        Where the units ran (the rows' ``device`` and ``device_name``).
+        Where the units ran, in words (the rows' ``device`` and ``device_name``).
     grid : str
         The datasets, subjects and seeds in words.
     """
@@ -52,7 +52,7 @@ class PrecisionComparison:
 
     def lines(self) -> list[str]:
         """The comparison as ``perf precision`` prints it."""
-        out = [f"bf16 against fp32 on {self.device}, paired over {self.grid}:"]
+        out = [f"bf16 against fp32, {self.device}, paired over {self.grid}:"]
         for r in self.table.itertuples(index=False):
             verdict = "within noise" if r.within_noise else "NOT within noise"
             out.append(
@@ -139,10 +139,10 @@ def precision_comparison(out: str | Path = "results/perf/precision",
     where = {p: ", ".join(sorted({f"{d} ({n})" for d, n in zip(
         t.loc[t["status"] == "ok", "device"].astype(str),
         t.loc[t["status"] == "ok", "device_name"].astype(str))})) for p, t in tables.items()}
-    where = (where["bf16"] if where["bf16"] == where["fp32"]
+    where = (f"both on {where['bf16'] or 'no finished unit'}" if where["bf16"] == where["fp32"]
              else f"fp32 on {where['fp32']} and bf16 on {where['bf16']} (not the same device)")
     who = f"subjects {','.join(map(str, subjects))}" if subjects else "all subjects"
     grid = (f"{', '.join(s.name for s in specs)}; {who}; seeds "
             f"{','.join(map(str, seeds))}; paper protocol")
     return PrecisionComparison(paired_precision_table(tables["fp32"], tables["bf16"]),
-                               where or "no finished unit", grid)
+                               where, grid)
