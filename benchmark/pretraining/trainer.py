@@ -445,16 +445,19 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] | None = None,
         masks = torch.Generator().manual_seed(cfg.seed * 1_000_033 + epoch)
         model.train()
         sums = np.zeros(5)
+        scored = 0  # trials of the steps whose loss counts (all but fp16's skipped ones)
         for step, (x, y) in enumerate(loader):
             loss, rec_l, cls_l, n_lab, correct = train_step(
                 x, y, masks, where=f"epoch {epoch + 1} step {step + 1}")
             if np.isfinite(loss):  # an fp16 step skipped for overflow adds nothing
                 sums += [loss * len(y), rec_l * len(y), cls_l * n_lab, n_lab, correct]
+                scored += len(y)
             if cfg.log_every and (step + 1) % cfg.log_every == 0:
                 log(f"  epoch {epoch + 1} step {step + 1}/{n_steps}: loss {loss:.4f}")
         scheduler.step()
         seconds = time.perf_counter() - t0
-        row = {"epoch": epoch + 1, "loss": sums[0] / seen, "reconstruction": sums[1] / seen,
+        scored = max(scored, 1)
+        row = {"epoch": epoch + 1, "loss": sums[0] / scored, "reconstruction": sums[1] / scored,
                "classification": sums[2] / max(sums[3], 1), "accuracy": sums[4] / max(sums[3], 1),
                "lr": optimizer.param_groups[0]["lr"], "seconds": seconds,
                "trials_per_s": seen / seconds}
