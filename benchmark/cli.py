@@ -348,7 +348,7 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
 
 
 def _cmd_run(args) -> int:
-    from benchmark.engine import run_benchmark, run_device
+    from benchmark.engine import run_benchmark, run_device, trains_networks
     from benchmark.progress import make_progress
     from benchmark.metrics import METRIC_TITLES
     from benchmark.reporting import format_main_table, largest_shots, main_table, write_report
@@ -369,7 +369,7 @@ def _cmd_run(args) -> int:
         f"running {len(pipelines)} model(s) x {len(datasets)} dataset(s) x {len(cfg.seeds)} "
         f"seed(s), protocol {cfg.protocol.name}, results in {out}"
         + (f", deep models on {cfg.device} in {cfg.precision}"
-           if any(p.accepts("device") for p in pipelines) else "")
+           if trains_networks(pipelines) else "")
         + (f", {args.jobs} jobs" if args.jobs > 1 else "")
         + (f", Dask scheduler {args.scheduler}" if args.scheduler else ""))
     _preflight_weights(pipelines, say)

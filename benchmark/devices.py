@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import platform
 import re
+from functools import lru_cache
 
 from benchmark.errors import UserError
 
@@ -128,11 +129,21 @@ def place_workers(jobs: int, device: str, n_cuda: int | None = None) -> list[str
 
 def device_name(device: str) -> str:
     """The hardware behind a device, for the rows: the GPU's name, or the CPU's."""
+    if device == "cuda":  # the current GPU: named by its index, which the cache keys on
+        import torch
+
+        device = f"cuda:{torch.cuda.current_device()}"
+    return _hardware_name(device)
+
+
+@lru_cache(maxsize=None)
+def _hardware_name(device: str) -> str:
+    """:func:`device_name` of ``cpu`` or ``cuda:N``, asked once per process (the hardware
+    behind a device name does not change while it runs)."""
     if uses_cuda(device):
         import torch
 
-        index = int(device.split(":")[1]) if ":" in device else torch.cuda.current_device()
-        return torch.cuda.get_device_name(index)
+        return torch.cuda.get_device_name(int(device.split(":")[1]))
     return _cpu_name()
 
 

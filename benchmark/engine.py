@@ -56,7 +56,7 @@ from benchmark.worker import evaluate_unit
 
 __all__ = ["RunConfig", "RunSummary", "MissingDataset", "plan_units", "run_benchmark",
            "seed_everything", "dataset_loading", "wanted", "check_one_configuration",
-           "run_pipelines", "run_device"]
+           "run_pipelines", "run_device", "trains_networks"]
 
 
 @dataclass
@@ -259,6 +259,11 @@ def run_pipelines(cfg: RunConfig) -> list[PipelineSpec]:
             for p in cfg.pipelines]
 
 
+def trains_networks(pipelines: list[PipelineSpec]) -> bool:
+    """Whether any of ``pipelines`` trains a network (takes ``--device``)."""
+    return any(p.accepts("device") for p in pipelines)
+
+
 def run_device(cfg: RunConfig) -> str:
     """The run's device (:func:`benchmark.devices.resolve_device`), checked with its
     precision; ``cpu`` without asking torch when no pipeline has a network.
@@ -267,7 +272,7 @@ def run_device(cfg: RunConfig) -> str:
     checked for its form here, and each worker resolves it (``auto``: its GPU if it has
     one) and uses its current GPU (start one Dask worker per GPU).
     """
-    if not any(p.accepts("device") for p in cfg.pipelines):
+    if not trains_networks(cfg.pipelines):
         return "cpu"
     if cfg.scheduler:
         return check_device_name(cfg.device)

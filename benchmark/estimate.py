@@ -37,7 +37,7 @@ import pandas as pd
 
 from benchmark.datasets.cache import EpochCache
 from benchmark.devices import check_device_name, uses_cuda
-from benchmark.engine import RunConfig, plan_units, run_device, wanted
+from benchmark.engine import RunConfig, plan_units, run_device, trains_networks, wanted
 from benchmark.errors import UserError
 from benchmark.results import ResultStore
 
@@ -158,17 +158,20 @@ class GpuCosts:
                 else pd.DataFrame(columns=list(JOBS_COLUMNS)))
         return cls(units=_read_csv(path, UNIT_COLUMNS), jobs=jobs, path=path)
 
+    def _on_gpu(self, column: str) -> str | None:
+        """``column`` of the first row measured on CUDA (``None``: no row ran there)."""
+        on_gpu = self.units[self.units["device"].astype(str).str.startswith("cuda")]
+        return str(on_gpu[column].iloc[0]) if len(on_gpu) else None
+
     @property
     def gpu_name(self) -> str | None:
         """The GPU the deep models were measured on (``None``: no row ran on CUDA)."""
-        on_gpu = self.units[self.units["device"].astype(str).str.startswith("cuda")]
-        return str(on_gpu["device_name"].iloc[0]) if len(on_gpu) else None
+        return self._on_gpu("device_name")
 
     @property
     def precision(self) -> str | None:
         """The ``--precision`` of the measurement (of its rows on CUDA)."""
-        on_gpu = self.units[self.units["device"].astype(str).str.startswith("cuda")]
-        return str(on_gpu["precision"].iloc[0]) if len(on_gpu) else None
+        return self._on_gpu("precision")
 
     def seconds(self, model: str, dataset: str) -> tuple[float, str] | None:
         """Seconds of one paper-protocol unit of ``model`` on ``dataset``, and their source.
@@ -376,10 +379,8 @@ def _same_kind(rows: pd.DataFrame, device: str) -> pd.Series:
 def _planned_device(cfg: RunConfig) -> str:
     """The device the dry run prices: ``cuda``/``cuda:N`` as asked, even on a machine
     without one (planning a GPU run from a login node); otherwise the run's own."""
-    if not any(p.accepts("device") for p in cfg.pipelines):
-        return "cpu"
     asked = check_device_name(cfg.device)
-    return asked if uses_cuda(asked) else run_device(cfg)
+    return asked if uses_cuda(asked) and trains_networks(cfg.pipelines) else run_device(cfg)
 
 
 def describe_dry_run(cfg: RunConfig) -> str:

@@ -68,7 +68,6 @@ class Worker:
         # (dataset, MNE data folder) -> why its downloads are not tried (no network)
         self._offline: dict[tuple[str, str], str] = {}
         self.device = _worker_device(settings.device)
-        self._device_names: dict[str, str] = {}
         self._cache = None
         if settings.cache_dir is not None:
             from benchmark.datasets.cache import EpochCache
@@ -242,25 +241,20 @@ class Worker:
     def _placement(self, model) -> dict:
         """Where a fitted model ran and in which precision (a model without a network ran
         on the CPU; its precision is left empty)."""
-        final = model.steps[-1][1] if hasattr(model, "steps") else model
+        final = _final_step(model)
         network = getattr(final, "module_", None)
         if network is None or not hasattr(network, "parameters"):
             device, precision = "cpu", ""
         else:
             device = str(next(network.parameters()).device)
             precision = getattr(final, "precision", "fp32")
-        if device not in self._device_names:
-            self._device_names[device] = device_name(device)
-        return {"device": device, "device_name": self._device_names[device],
-                "precision": precision}
+        return {"device": device, "device_name": device_name(device), "precision": precision}
 
     def _row(self, unit: Unit, **fields) -> ResultRow:
         """The unit's row; one that did not get as far as a model (failed, not runnable)
         records this process's device."""
         if "device" not in fields:
-            if self.device not in self._device_names:
-                self._device_names[self.device] = device_name(self.device)
-            fields.update(device=self.device, device_name=self._device_names[self.device])
+            fields.update(device=self.device, device_name=device_name(self.device))
         return unit_row(self.settings, self.versions, unit, **fields)
 
 
@@ -323,10 +317,14 @@ def _data_facts(data: SubjectData, subject: int, classes: list[str], native: flo
             "data_sessions": int(len(set(data.sessions[mine]))), "classes": ",".join(classes)}
 
 
+def _final_step(model):
+    """The estimator that ends a scikit-learn pipeline (the model itself otherwise)."""
+    return model.steps[-1][1] if hasattr(model, "steps") else model
+
+
 def _model_info(model) -> str:
     """JSON of what the fitted model reports about itself (e.g. the checkpoint it loaded)."""
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
-    info = getattr(final, "model_info_", None)
+    info = getattr(_final_step(model), "model_info_", None)
     return json.dumps(info, sort_keys=True, default=str) if info else ""
 
 

@@ -1,7 +1,8 @@
 """Hybrid-pretraining throughput: trials/s of the training loop on a pretrain7-sized pool.
 
-The steps timed are :func:`benchmark.pretraining.pretrain`'s own: batches drawn from the
-pool by its :class:`~benchmark.pretraining.trainer.EpochBatches` through its DataLoader
+The steps timed are :func:`benchmark.pretraining.pretrain`'s own, set up by the same
+:func:`~benchmark.pretraining.trainer.prepare_training`: batches drawn from the pool by its
+:class:`~benchmark.pretraining.trainer.EpochBatches` through its DataLoader
 (:func:`~benchmark.pretraining.trainer.pool_loader`, ``workers`` processes), each trained
 on by its :class:`~benchmark.pretraining.trainer.HybridStep` (masking, MIRepNetPretrain's
 forward pass, the hybrid loss, backward, clipping, AdamW) in the chosen precision.
@@ -160,11 +161,9 @@ def pretrain_throughput(n_trials: int = 50_000, device: str | None = None,
     from benchmark.datasets import resolve_datasets
     from benchmark.devices import device_name, uses_cuda
     from benchmark.errors import UserError
-    from benchmark.models import MIRepNetPretrain
     from benchmark.preprocessing import PreprocessingConfig
-    from benchmark.pretraining import PRETRAIN_CLASSES, PretrainConfig, ScreeningRule, build_pool
-    from benchmark.pretraining.trainer import (EpochBatches, HybridStep, epoch_order,
-                                               pool_loader, run_device)
+    from benchmark.pretraining import PretrainConfig, ScreeningRule, build_pool
+    from benchmark.pretraining.trainer import prepare_training, run_device
 
     if n_trials < 2:
         raise UserError(f"the pool needs at least 2 trials, got n_trials={n_trials}")
@@ -187,15 +186,8 @@ def pretrain_throughput(n_trials: int = 50_000, device: str | None = None,
         logger.info("timing %d pretraining steps of %d trials on %s: %s", steps, batch_size,
                     device, pool.describe())
 
-        torch.manual_seed(seed)
-        model = MIRepNetPretrain(n_classes=len(PRETRAIN_CLASSES)).to(device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr,
-                                      weight_decay=cfg.weight_decay)
-        train_step = HybridStep(model, optimizer, device, precision, cfg.mask_ratio,
-                                cfg.cls_weight, pool.n_times)
-        batches = EpochBatches(lambda epoch: epoch_order(pool, cfg, epoch), len(pool),
-                               min(batch_size, len(pool)))
-        loader = pool_loader(pool, batches, workers, device)
+        parts = prepare_training(cfg, pool, device)
+        model, train_step, batches, loader = parts.model, parts.step, parts.batches, parts.loader
         stream = _endless(loader, batches)
         masks = torch.Generator().manual_seed(seed)
         model.train()

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
+from benchmark.devices import device_name, uses_cuda
 from benchmark.perf.timer import timed_call
 
 __all__ = ["ZooEpochTimes", "zoo_epoch_times"]
@@ -52,11 +53,7 @@ def _device_name(estimator) -> str:
     """Where a built (skorch) estimator trains: ``"CPU"`` or the GPU's name."""
     final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
     device = str(getattr(final, "device", "cpu"))
-    if not device.startswith("cuda"):
-        return "CPU"
-    import torch
-
-    return torch.cuda.get_device_name(torch.device(device))
+    return device_name(device) if uses_cuda(device) else "CPU"
 
 
 def zoo_epoch_times(dataset: str = "SynBNCI2014001", subject: int = 1, epochs: int = 2,

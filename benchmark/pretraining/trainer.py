@@ -43,7 +43,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -58,7 +58,7 @@ from benchmark.pretraining.screening import ScreeningRule
 from benchmark.progress import say_to
 
 __all__ = ["PretrainConfig", "pretrain", "hybrid_loss", "CHECKPOINT_NAME", "EpochBatches",
-           "HybridStep", "pool_loader", "run_device", "epoch_order"]
+           "HybridStep", "pool_loader", "run_device", "TrainingParts", "prepare_training"]
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def _save_torch(obj, path: Path) -> None:
         torch.save(obj, fh)
 
 
-def epoch_order(pool: Pool, cfg: PretrainConfig, epoch: int) -> np.ndarray:
+def _epoch_order(pool: Pool, cfg: PretrainConfig, epoch: int) -> np.ndarray:
     """The pool's trial indices in the order of ``epoch`` (a permutation seeded by the
     run's seed and the epoch; with ``balance="datasets"`` each dataset drawn equally)."""
     rng = np.random.default_rng([cfg.seed, epoch])
@@ -349,6 +349,35 @@ class HybridStep:
         return values[0], values[1], values[2], n_lab, correct
 
 
+class TrainingParts(NamedTuple):
+    """What trains on a pool: the network, its optimiser, the step, the batches, the loader."""
+
+    model: Any
+    optimizer: Any
+    step: HybridStep
+    batches: EpochBatches
+    loader: Any
+
+
+def prepare_training(cfg: PretrainConfig, pool: Pool, device: str) -> TrainingParts:
+    """The network (seeded by ``cfg.seed``), AdamW, the :class:`HybridStep` in
+    ``cfg.precision``, the epochs' batches and their DataLoader (``cfg.workers``), as
+    :func:`pretrain` trains and ``perf pretrain`` times them."""
+    import torch
+
+    from benchmark.models import MIRepNetPretrain
+
+    torch.manual_seed(cfg.seed)
+    model = MIRepNetPretrain(n_classes=len(PRETRAIN_CLASSES)).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step = HybridStep(model, optimizer, device, cfg.precision, cfg.mask_ratio, cfg.cls_weight,
+                      pool.n_times)
+    batches = EpochBatches(lambda epoch: _epoch_order(pool, cfg, epoch), len(pool),
+                           min(cfg.batch_size, len(pool)))
+    return TrainingParts(model, optimizer, step, batches,
+                         pool_loader(pool, batches, cfg.workers, device))
+
+
 def _write_tables(out: Path, pool: Pool, history: list[dict]) -> None:
     import pandas as pd
 
@@ -372,8 +401,6 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] | None = None,
         settings, a device that is not here or a precision it cannot train in.
     """
     import torch
-
-    from benchmark.models import MIRepNetPretrain
 
     device = run_device(cfg)  # before any work: a bad --device/--precision is one line
     pool_log = log  # None: the pool's own logger
@@ -414,12 +441,10 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] | None = None,
 
     log(f"training on {device} ({machine['device_name']}), {cfg.precision}, "
         f"{cfg.workers} DataLoader worker(s)")
-    torch.manual_seed(cfg.seed)
-    model = MIRepNetPretrain(n_classes=len(PRETRAIN_CLASSES)).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    parts = prepare_training(cfg, pool, device)
+    model, optimizer, train_step = parts.model, parts.optimizer, parts.step
+    batches, loader = parts.batches, parts.loader
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
-    train_step = HybridStep(model, optimizer, device, cfg.precision, cfg.mask_ratio,
-                            cfg.cls_weight, pool.n_times)
     history: list[dict] = []
     start_epoch = 0
     if state is not None:
@@ -433,10 +458,6 @@ def pretrain(cfg: PretrainConfig, log: Callable[[str], None] | None = None,
         log(f"resuming after epoch {start_epoch} of {cfg.epochs}")
     _write_tables(out, pool, history)
 
-    n = len(pool)
-    batches = EpochBatches(lambda epoch: epoch_order(pool, cfg, epoch), n,
-                           min(cfg.batch_size, n))
-    loader = pool_loader(pool, batches, cfg.workers, device)
     n_steps, seen = len(batches), batches.n_trials
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.perf_counter()
