@@ -5,7 +5,7 @@ Run it as ``python -m benchmark`` (or the ``mirepnet-benchmark`` command); see R
 
 from pathlib import Path as _Path
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # The repository keeps models/ and pipelines/ beside benchmark/; an installation (wheel or
 # editable) maps them to benchmark.models and benchmark.recipes.  When this package is

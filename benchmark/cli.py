@@ -113,8 +113,10 @@ def _add_run(sub) -> None:
                      help="results folder (default: results/<datasets>_<protocol>); rerunning "
                           "with the same folder continues where it stopped")
     run.add_argument("--metric", default="accuracy",
-                     help="score: accuracy (default, as the paper), balanced_accuracy, roc_auc "
-                          "(two classes) or kappa; recorded in every row")
+                     help="score: accuracy (default, as the paper), balanced_accuracy, kappa, "
+                          "f1_macro, roc_auc (one-vs-rest macro for more than two classes), "
+                          "log_loss, brier or ece; recorded in every row (report --metric "
+                          "re-scores a folder with another)")
     run.add_argument("--preset", default="paper",
                      help="preprocessing: paper (MIRepNet: 8-30 Hz, 250 Hz, 4 s, alignment and "
                           "template as each pipeline file says) or moabb (MOABB's paradigm "
@@ -184,6 +186,11 @@ def _add_report(sub) -> None:
     rep.add_argument("--model-sizes", action="store_true",
                      help="count parameters by building every model's network for the datasets' "
                           "shapes (also models that did not run) instead of reading the rows")
+    rep.add_argument("--metric", default=None,
+                     help="re-score every row from its stored predictions with this metric "
+                          "(accuracy, balanced_accuracy, kappa, f1_macro, roc_auc, log_loss, "
+                          "brier, ece) and write the report to DIR/report-METRIC/; nothing is "
+                          "rerun")
     rep.add_argument("--no-verify", action="store_true",
                      help="skip the audit (verify), which loads the trials of every row: "
                           "where the data are not on this machine")
@@ -350,7 +357,7 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
 def _cmd_run(args) -> int:
     from benchmark.engine import run_benchmark, run_device, trains_networks
     from benchmark.progress import make_progress
-    from benchmark.metrics import METRIC_TITLES
+    from benchmark.metrics import METRIC_TITLES, greater_is_better
     from benchmark.reporting import format_main_table, largest_shots, main_table, write_report
     from benchmark.results import read_results
     from benchmark.verify import verdict_for_report
@@ -377,7 +384,7 @@ def _cmd_run(args) -> int:
     rows = read_results(out)
     names = {p.name for p in pipelines}
     df = rows[rows["dataset"].isin([d.name for d in datasets]) & rows["model"].isin(names)]
-    grid = format_main_table(main_table(largest_shots(df)))
+    grid = format_main_table(main_table(largest_shots(df)), greater_is_better(args.metric))
     print()
     print(f"{METRIC_TITLES[args.metric]}, mean ± std over subjects:")
     print(grid.to_string() if not grid.empty else "(no finished units)")
@@ -469,6 +476,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_report(args) -> int:
+    from benchmark.metrics import METRIC_TITLES, check_metric, greater_is_better, metric_of
     from benchmark.reporting import (format_main_table, largest_shots, main_table,
                                      missing_summary, write_report)
     from benchmark.results import read_results
@@ -477,6 +485,11 @@ def _cmd_report(args) -> int:
     path = Path(args.results)
     df = read_results(path)
     root = path.parent if path.is_file() else path
+    folder, rescored = "report", ""
+    if args.metric is not None:
+        check_metric(args.metric)
+        df, rescored = _rescored(df, root, args.metric)
+        folder = f"report-{args.metric}"
     verdict = None if args.no_verify else verdict_for_report(
         root, cache_dir=args.cache, use_cache=not args.no_cache)
     sizes = None
@@ -484,8 +497,13 @@ def _cmd_report(args) -> int:
         from benchmark.model_sizes import model_size_table
 
         sizes = model_size_table(df)
-    out = write_report(root, df, reference=args.reference, verdict=verdict, sizes=sizes)
-    grid = format_main_table(main_table(largest_shots(df)))
+    out = write_report(root, df, reference=args.reference, verdict=verdict, sizes=sizes,
+                       folder=folder, rescored=rescored)
+    metric = metric_of(df)
+    grid = format_main_table(main_table(largest_shots(df)), greater_is_better(metric))
+    if rescored:
+        print(rescored)
+    print(f"{METRIC_TITLES[metric]}, mean ± std over subjects:")
     print(grid.to_string() if not grid.empty else "(no finished units)")
 
     for line in missing_summary(df)[:20]:
@@ -493,6 +511,30 @@ def _cmd_report(args) -> int:
     _print_verdict(out)
     print(f"\nreport written to {out}; open {out / 'index.html'}")
     return 0
+
+
+def _rescored(df, root: Path, metric: str):
+    """``df`` re-scored as ``metric`` from the stored predictions, and the sentence that
+    says so (or a one-line error where no row could be re-scored)."""
+    from benchmark.metrics import metric_of
+    from benchmark.predictions import rescore_rows
+
+    before = metric_of(df)
+    out, counts = rescore_rows(df, root, metric)
+    if counts["rescored"] == 0 and (df["status"] == "ok").any():
+        raise UserError(f"no row of {root} can be re-scored as {metric}: "
+                        + ("its units were written before predictions were kept; rerun them "
+                           "into a new --out" if counts["without"] else
+                           "the models give no probabilities" if counts["unavailable"] else
+                           "their predictions files are missing or damaged (see verify)"))
+    text = (f"Scores recomputed from the stored predictions as {metric} (the runs scored "
+            f"{before}); nothing was rerun: {counts['rescored']} row(s) re-scored")
+    left = {"without": "without stored predictions (written before they were kept)",
+            "unreadable": "whose predictions file is missing or damaged",
+            "unavailable": f"whose model gives no probabilities, which {metric} needs"}
+    text += "".join(f"; {counts[k]} row(s) {why} left out" for k, why in left.items()
+                    if counts[k])
+    return out, text + "."
 
 
 def _print_verdict(report: Path) -> None:

@@ -492,7 +492,8 @@ def _record(result: UnitResult, unit: Unit, store: ResultStore, summary: RunSumm
     rows = result.rows or [unit_row(settings, versions, unit, status="failed",
                                     error=result.message)]  # the worker died
     missing = result.missing
-    store.write(unit.uid, result.status, rows, result.details, rerun=missing is not None)
+    store.write(unit.uid, result.status, rows, result.details, rerun=missing is not None,
+                predictions=result.predictions)
     if missing is not None:
         if missing["network"]:
             offline.setdefault((missing["dataset"], missing["host"], missing["where"]),

@@ -1,10 +1,11 @@
 """The results store: one atomic file per finished unit, a tidy table on top.
 
 A *unit* is one (dataset, subject, session, model, protocol, seed) evaluation; it
-produces one row per fold.  Each unit is written as ``DIR/units/<id>.json`` through a
-temporary file, ``fsync`` and ``os.replace``, so a crash, Ctrl-C or SIGKILL never leaves
-half a unit, concurrent writers never interleave, and a rerun skips every unit whose file
-exists, except those written *to be rerun* (data that were not here and could not be
+produces one row per fold.  Each unit is written as ``DIR/units/<id>.json`` (its test
+trials' predictions before it, as ``DIR/units/<id>.npz``: :mod:`benchmark.predictions`)
+through a temporary file, ``fsync`` and ``os.replace``, so a crash, Ctrl-C or SIGKILL
+never leaves half a unit, concurrent writers never interleave, and a rerun skips every
+unit whose file exists, except those written *to be rerun* (data that were not here and could not be
 downloaded: the next run tries them again).  ``DIR/results.csv`` is the tidy export (one
 row per fold, failures included).
 
@@ -26,6 +27,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 from benchmark.files import atomic_write_text
+from benchmark.predictions import UNIT_FORMAT, FoldPredictions, write_predictions
 from benchmark.rows import ROW_COLUMNS, ResultRow
 
 __all__ = ["ResultStore", "read_results", "package_versions", "ROW_COLUMNS"]
@@ -97,11 +99,19 @@ class ResultStore:
         return lock
 
     def write(self, unit_id: str, status: str, rows: list[ResultRow], error: str = "",
-              rerun: bool = False) -> None:
+              rerun: bool = False, predictions: list[FoldPredictions] | None = None) -> None:
         """Store a unit's rows; ``rerun``: its rows count until a later run reruns it
-        (:meth:`status` says ``None``), as for data that could not be downloaded."""
-        payload = {"unit_id": unit_id, "status": status, "error": error,
-                   "rows": [row.to_dict() for row in rows]}
+        (:meth:`status` says ``None``), as for data that could not be downloaded.
+
+        ``predictions`` (one per fold with a result) go to ``units/<id>.npz`` first, and
+        the JSON written after it records the file's size and SHA-256
+        (:mod:`benchmark.predictions`): a unit is never stored without them.
+        """
+        payload = {"unit_id": unit_id, "format": UNIT_FORMAT, "status": status,
+                   "error": error, "rows": [row.to_dict() for row in rows]}
+        if predictions:
+            payload["predictions"] = write_predictions(self.root / "units", unit_id,
+                                                       predictions)
         if rerun:
             payload["rerun"] = True
         atomic_write_text(self._path(unit_id), json.dumps(payload, default=_jsonable))

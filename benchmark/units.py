@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.errors import MissingData
 from benchmark.pipelines import PipelineSpec
+from benchmark.predictions import FoldPredictions
 from benchmark.preprocessing import PreprocessingConfig, digest
 from benchmark.protocols import Protocol
 from benchmark.rows import ResultRow
@@ -52,7 +53,8 @@ class UnitResult:
     mistake such as a wrong checkpoint file: the run stops with ``message``).
     ``scope`` says what a ``not_runnable`` is about (``dataset`` or ``model``).
     ``missing`` describes data that are not here and could not be downloaded (see
-    :func:`missing_info`), ``None`` otherwise.
+    :func:`missing_info`), ``None`` otherwise.  ``predictions`` hold the test trials'
+    predictions of every fold with a result (:mod:`benchmark.predictions`).
     """
 
     uid: str
@@ -62,6 +64,7 @@ class UnitResult:
     message: str = ""
     scope: str = "model"
     missing: dict | None = None
+    predictions: list[FoldPredictions] = field(default_factory=list)
 
 
 # A dataset whose downloads failed for lack of network, with where it was looked for:

@@ -101,8 +101,10 @@ def _float(value) -> float:
         return float("nan")
 
 
-def _read_units(root: Path, problems: list[str]) -> list[dict] | None:
-    """Every row of ``units/*.json`` (``None`` where there is no ``units/``)."""
+def _read_units(root: Path, problems: list[str], kept: dict[str, dict] | None = None
+                ) -> list[dict] | None:
+    """Every row of ``units/*.json`` (``None`` where there is no ``units/``); ``kept``
+    receives each unit's ``{"format": ..., "predictions": record}``."""
     folder = root / "units"
     if not folder.is_dir():
         return None
@@ -118,6 +120,9 @@ def _read_units(root: Path, problems: list[str]) -> list[dict] | None:
             continue
         if uid != path.stem:
             problems.append(f"units/{path.name} holds unit {uid!r}, not {path.stem!r}")
+        if kept is not None:
+            kept[str(uid)] = {"format": unit.get("format"),
+                              "predictions": unit.get("predictions") or {}}
         for row in unit_rows:
             if row.get("unit_id") != uid:
                 problems.append(f"units/{path.name} has a row of unit {row.get('unit_id')!r}")
@@ -344,8 +349,9 @@ class _Deriver:
 
     def folds(self, spec, protocol, config_text: str, subject: int, seed: int,
               loading_text: str) -> "dict | Exception | _Unloadable":
-        """``{fold: (split, n_train, n_test, shared trials, shots, session)}`` of one unit
-        (session: the test session where the protocol picks one), the exception
+        """``{fold: (split, n_train, n_test, shared trials, shots, session, test trial ids,
+        test labels)}`` of one unit (session: the test session where the protocol picks
+        one; ids and labels in the order of the test part), the exception
         the protocol raised, or why the data could not be loaded."""
         who = "all" if protocol.scope == "dataset" else subject
         key = (spec.name, loading_text, who, config_text, int(seed), int(subject))
@@ -361,15 +367,21 @@ class _Deriver:
                 for fold in protocol.split(y, int(seed), meta=data, target=int(subject)):
                     shared = len(np.intersect1d(fold.train, fold.test))
                     out[int(fold.fold)] = (split_digest(fold, ids), len(fold.train),
-                                           len(fold.test), shared, fold.shots, fold.session)
+                                           len(fold.test), shared, fold.shots, fold.session,
+                                           ids[fold.test], y[fold.test])
                 self._folds[key] = out
             except Exception as exc:  # the protocol gives no split for these trials
                 self._folds[key] = exc
         return self._folds[key]
 
 
-def _check_splits(rows: list[dict], deriver: _Deriver, problems: list[str]) -> int:
-    """Compare every row's split with the re-derived one; the rows skipped (no split)."""
+def _check_splits(rows: list[dict], deriver: _Deriver, problems: list[str],
+                  tested: dict | None = None) -> int:
+    """Compare every row's split with the re-derived one; the rows skipped (no split).
+
+    ``tested`` receives ``{(unit id, fold): (test trial ids, test labels)}`` of every row
+    whose split was re-derived (what :func:`_check_predictions` compares with).
+    """
     from benchmark.datasets import get_dataset_spec
     from benchmark.protocols import protocol_from_dict
 
@@ -437,7 +449,9 @@ def _check_splits(rows: list[dict], deriver: _Deriver, problems: list[str]) -> i
             problems.append(f"{_where(row)}: the protocol gives folds {sorted(folds)} for "
                             f"these trials, not fold {fold}")
             continue
-        want, n_train, n_test, shared, shots, session = folds[fold]
+        want, n_train, n_test, shared, shots, session, test_ids, test_y = folds[fold]
+        if tested is not None:
+            tested[(_text(row.get("unit_id")), fold)] = (test_ids, test_y)
         if shared:
             problems.append(f"{_where(row)}: calibration and test share {shared} trial(s)")
         diffs = []
@@ -467,6 +481,130 @@ def _check_splits(rows: list[dict], deriver: _Deriver, problems: list[str]) -> i
     return skipped
 
 
+# -- re-scoring from the stored predictions ------------------------------------------------
+#: how far a recomputed score may lie from the recorded one
+SCORE_TOLERANCE = 1e-12
+
+
+def _check_fold_predictions(row: dict, fold, record: dict, tested, problems: list[str]) -> None:
+    """One ok row against its stored predictions: ids, labels, probabilities, confusion,
+    score."""
+    from benchmark.metrics import MetricUnavailable, score_predictions
+
+    where = _where(row)
+    n_test = _int(row.get("n_test"))
+    ids, y_true = np.asarray(fold.trial_ids), np.asarray(fold.y_true)
+    if n_test is not None and len(ids) != n_test:
+        problems.append(f"{where}: its predictions hold {len(ids)} test trials, the row "
+                        f"records n_test {n_test}")
+    if not (len(y_true) == len(ids) == len(fold.y_pred)):
+        problems.append(f"{where}: its predictions have {len(ids)} trial ids, {len(y_true)} "
+                        f"true and {len(fold.y_pred)} predicted classes")
+        return
+    if tested is not None:
+        want_ids, want_y = tested
+        if len(want_ids) != len(ids) or not np.array_equal(want_ids.astype(str), ids.astype(str)):
+            problems.append(f"{where}: the stored trial ids are not the test trials its split "
+                            "gives, in order")
+        elif not np.array_equal(np.asarray(want_y, dtype=int), y_true.astype(int)):
+            wrong = int(np.sum(np.asarray(want_y, dtype=int) != y_true.astype(int)))
+            problems.append(f"{where}: {wrong} stored true label(s) differ from the data's "
+                            "labels of those trials")
+    from benchmark.metrics import predictions_problem
+
+    problem = predictions_problem(fold.predictions())
+    if problem:
+        problems.append(f"{where}: its stored predictions have {problem}")
+    confusion = record.get("confusion")
+    stored = confusion.get(str(fold.fold)) if isinstance(confusion, dict) else None
+    try:
+        same = stored is not None and np.array_equal(np.asarray(stored, dtype=np.int64),
+                                                     fold.confusion())
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        problems.append(f"{where}: the confusion matrix in its JSON is not that of its "
+                        "predictions")
+    metric = _text(row.get("metric")) or "accuracy"
+    try:
+        again = score_predictions(metric, fold.predictions())
+    except (MetricUnavailable, UserError, ValueError) as exc:
+        problems.append(f"{where}: its {metric} cannot be recomputed from its predictions "
+                        f"({exc})")
+        return
+    recorded = _float(row.get("score"))
+    if not abs(again - recorded) <= SCORE_TOLERANCE:
+        problems.append(f"{where}: score {recorded!r} recorded, its predictions give "
+                        f"{metric} {again!r}")
+
+
+#: the first version of the suite that keeps every unit's predictions
+KEPT_SINCE = (0, 2)
+
+
+def _suite_version(row: dict) -> tuple[int, ...] | None:
+    """The suite's version that made a row (from its ``versions``), ``None`` if unknown."""
+    try:
+        text = json.loads(_text(row.get("versions")) or "{}").get("mirepnet-benchmark", "")
+        return tuple(int(p) for p in str(text).split(".")[:2])
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def _check_predictions(root: Path, rows: list[dict], meta: dict[str, dict] | None,
+                       tested: dict, problems: list[str], warnings: list[str]) -> None:
+    """Re-score every ok row from its unit's stored predictions (module docstring)."""
+    from benchmark.predictions import UNIT_FORMAT, PredictionsError, read_unit_predictions
+
+    ok = [r for r in rows if _text(r.get("status")) == "ok"]
+    older: dict[str, int] = defaultdict(int)
+    by_unit: dict[str, list[dict]] = defaultdict(list)
+    for row in ok:
+        by_unit[_text(row.get("unit_id"))].append(row)
+    newer = any((i.get("format") or 0) >= UNIT_FORMAT for i in (meta or {}).values())
+    for uid, unit_rows in sorted(by_unit.items()):
+        info = (meta or {}).get(uid)
+        record = (info or {}).get("predictions") or {}
+        if not record:
+            made_by = sorted({_suite_version(r) for r in unit_rows} - {None})
+            where = "its JSON" if info is not None else "units/ (there is none)"
+            if info is not None and (info.get("format") or 0) >= UNIT_FORMAT:
+                problems.append(f"unit {uid}: {len(unit_rows)} ok row(s) but no predictions "
+                                "record in its JSON")
+            elif made_by and made_by[-1] >= KEPT_SINCE:
+                problems.append(f"unit {uid}: {len(unit_rows)} ok row(s) made by version "
+                                f"{'.'.join(map(str, made_by[-1]))} of the suite, which keeps "
+                                f"predictions, but none in {where}")
+            elif info is not None and newer:
+                problems.append(f"unit {uid}: {len(unit_rows)} ok row(s) without predictions "
+                                "in a folder whose other units keep theirs")
+            else:
+                older[uid] = len(unit_rows)
+            continue
+        try:
+            folds = read_unit_predictions(root / "units", record, uid)
+        except PredictionsError as exc:
+            problems.append(f"unit {uid}: {exc}; its {len(unit_rows)} row(s) cannot be "
+                            "re-scored (rerun it: delete units/" + f"{uid}.json and run again)")
+            continue
+        seen = set()
+        for row in unit_rows:
+            fold_no = _int(row.get("fold"))
+            fold = folds.get(fold_no)
+            if fold is None:
+                problems.append(f"{_where(row)}: no stored predictions for this fold")
+                continue
+            seen.add(fold_no)
+            _check_fold_predictions(row, fold, record, tested.get((uid, fold_no)), problems)
+        extra = sorted(set(folds) - seen)
+        if extra:
+            problems.append(f"unit {uid}: predictions of fold(s) {extra} without an ok row")
+    if older:
+        warnings.append(f"{sum(older.values())} ok row(s) of {len(older)} unit(s) were written "
+                        "before predictions were kept: their scores, ids and labels cannot be "
+                        "re-scored (rerun them into a new --out to keep predictions)")
+
+
 # -- the entry points ---------------------------------------------------------------------
 def verify_results(path: str | Path, cache_dir: str | None = None,
                    use_cache: bool = True) -> Verdict:
@@ -494,7 +632,8 @@ def verify_results(path: str | Path, cache_dir: str | None = None,
                         "`python -m benchmark run`")
     verdict = Verdict()
     problems = verdict.problems
-    units = _read_units(root, problems)
+    meta: dict[str, dict] = {}
+    units = _read_units(root, problems, meta)
     csv = _read_csv(root, problems)
     if not units and (csv is None or csv.empty):
         if problems:  # unreadable files, nothing else: that is the verdict
@@ -516,7 +655,9 @@ def verify_results(path: str | Path, cache_dir: str | None = None,
     verdict.n_units = len({_text(r.get("unit_id")) for r in rows})
     _shared_splits(rows, problems)
     _one_configuration(rows, problems)
-    verdict.n_skipped = _check_splits(rows, _Deriver(cache_dir, use_cache), problems)
+    tested: dict = {}
+    verdict.n_skipped = _check_splits(rows, _Deriver(cache_dir, use_cache), problems, tested)
+    _check_predictions(root, rows, meta if units else None, tested, problems, verdict.warnings)
     _identical_scores(rows, verdict.warnings)
     return verdict
 

@@ -33,8 +33,9 @@ from benchmark.datasets.catalogue import DatasetSpec
 from benchmark.datasets.loading import SubjectData, data_home, load_subject
 from benchmark.datasets.offline import network_refused
 from benchmark.errors import MissingData, NotRunnable, UserError
-from benchmark.metrics import get_metric
+from benchmark.metrics import Predictions, predictions_problem, score_predictions
 from benchmark.models import count_parameters
+from benchmark.predictions import FoldPredictions
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info
 from benchmark.devices import device_name, resolve_device
 from benchmark.process import placed_device, prepare_process, seed_everything
@@ -59,10 +60,10 @@ class Worker:
     def __init__(self, settings: EvaluationSettings):
         self.settings = settings
         self.versions = package_versions()
-        self.scorer = get_metric(settings.metric)
         self._data_key = None
         self._data: SubjectData | NotRunnable | None = None
         self._labels: np.ndarray | None = None  # class indices of the current data's trials
+        self._ids: np.ndarray | None = None  # trial ids of the current data's trials
         self._folds: dict[SplitIdentity, list] = {}
         self._prepared: dict = {}
         # (dataset, MNE data folder) -> why its downloads are not tried (no network)
@@ -116,6 +117,7 @@ class Worker:
         key = self.identity(unit).data()
         if key != self._data_key:
             self._data_key, self._labels, self._folds, self._prepared = key, None, {}, {}
+            self._ids = None
             spec = unit.spec
             try:
                 if self.settings.protocol.scope == "dataset":
@@ -134,11 +136,17 @@ class Worker:
         """``(fold, split hash)`` of every fold of the unit, computed once per identity."""
         ident = self.identity(unit)
         if ident not in self._folds:
-            trial_ids = data.trial_ids()
+            trial_ids = self.trial_ids(data)
             self._folds[ident] = [
                 (fold, split_digest(fold, trial_ids)) for fold in
                 self.settings.protocol.split(y, unit.seed, meta=data, target=unit.subject)]
         return self._folds[ident]
+
+    def trial_ids(self, data: SubjectData) -> np.ndarray:
+        """The ids of the current data's trials (computed once per :meth:`data`)."""
+        if self._ids is None:
+            self._ids = data.trial_ids()
+        return self._ids
 
     # -- one unit -------------------------------------------------------------------------
     def evaluate(self, unit: Unit, offline: dict[OfflineKey, str] | None = None) -> UnitResult:
@@ -157,7 +165,7 @@ class Worker:
                               missing=missing_info(exc) if isinstance(exc, MissingData) else None)
         except UserError as exc:
             return UnitResult(unit.uid, "error", message=str(exc))
-        rows, errors = [], []
+        rows, errors, predictions = [], [], []
         try:
             classes = list(unit.spec.classes)
             if self._labels is None:
@@ -166,7 +174,10 @@ class Worker:
             out_of_memory = None
             for fold, split in self.folds(unit, data, y_all):
                 try:
-                    rows.append(self._fit_fold(unit, data, fold, split, classes, y_all))
+                    row, fold_predictions = self._fit_fold(unit, data, fold, split, classes,
+                                                           y_all)
+                    rows.append(row)
+                    predictions.append(fold_predictions)
                 except (KeyboardInterrupt, SystemExit, UserError):
                     raise
                 except Exception as exc:  # this fold fails; the unit's other folds go on
@@ -200,11 +211,13 @@ class Worker:
         failed = f", {len(rows) - len(ok)} fold(s) failed" if len(ok) < len(rows) else ""
         message = (f"{self.settings.metric} {mean:.3f}{folds}{failed} "
                    f"(fit {sum(r.fit_time for r in ok):.1f} s)")
-        return UnitResult(unit.uid, "ok", rows, "\n".join(errors), message)
+        return UnitResult(unit.uid, "ok", rows, "\n".join(errors), message,
+                          predictions=predictions)
 
     def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all
-                  ) -> ResultRow:
-        """Calibrate on ``fold.train``, score on ``fold.test``; the result row."""
+                  ) -> tuple[ResultRow, FoldPredictions]:
+        """Calibrate on ``fold.train``, predict ``fold.test``; the result row and the
+        predictions it was scored from."""
         pre = unit.pre
         pkey = (self.identity(unit).with_fold(fold.fold), pre.digest())
         if pkey not in self._prepared:
@@ -226,17 +239,22 @@ class Worker:
         model.fit(Xtr, ytr)
         t1 = time.perf_counter()
         with _inference_mode():
-            score = float(self.scorer(model, Xte, yte))
-        t2 = time.perf_counter()
+            said, predict_time = _predict(model, Xte, yte, len(classes))
+        problem = predictions_problem(said)
+        if problem:  # what verify would reject is never stored
+            raise ValueError(f"the model gave {problem}")
+        score = score_predictions(self.settings.metric, said)
         if not np.isfinite(score):
             raise FloatingPointError("score is not finite")
+        kept = FoldPredictions(fold.fold, self.trial_ids(data)[fold.test], said.y_true,
+                               said.y_pred, said.n_classes, said.proba, said.decision)
         return self._row(unit, status="ok", fold=fold.fold, shots=fold.shots,
                          session=fold.session, split=split, score=score, n_train=len(ytr),
                          n_test=len(yte), n_classes=len(classes), n_chans=Xtr.shape[1],
-                         fit_time=t1 - t0, predict_time=t2 - t1,
+                         fit_time=t1 - t0, predict_time=predict_time,
                          model_info=_model_info(model), n_params=count_parameters(model),
                          **self._placement(model),
-                         **_data_facts(data, unit.subject, classes, unit.spec.sfreq))
+                         **_data_facts(data, unit.subject, classes, unit.spec.sfreq)), kept
 
     def _placement(self, model) -> dict:
         """Where a fitted model ran and in which precision (a model without a network ran
@@ -315,6 +333,45 @@ def _data_facts(data: SubjectData, subject: int, classes: list[str], native: flo
     return {"data_chans": len(data.ch_names), "data_sfreq": float(data.sfreq),
             "data_native_sfreq": float(native), "data_trials": int(np.sum(mine)),
             "data_sessions": int(len(set(data.sessions[mine]))), "classes": ",".join(classes)}
+
+
+def _predict(model, X: np.ndarray, y: np.ndarray, n_classes: int
+             ) -> tuple[Predictions, float]:
+    """What ``model`` says about the trials ``X``: its ``predict``, and its
+    ``predict_proba`` and ``decision_function`` where it has them; and the seconds
+    ``predict`` took (the row's ``predict_time``, as before predictions were kept).
+
+    A scikit-learn pipeline's transforms run once (``pipeline[:-1].transform``, exactly
+    what each of its ``predict*`` methods would do); the final step gives the three.
+    Probabilities and scores are kept as float64.
+    """
+    start = time.perf_counter()
+    final, Xt = model, X
+    if hasattr(model, "steps") and len(model.steps) > 1:
+        final, Xt = model.steps[-1][1], model[:-1].transform(X)
+    y_pred = np.asarray(final.predict(Xt))
+    seconds = time.perf_counter() - start
+    proba = decision = None
+    if hasattr(final, "predict_proba"):
+        proba = _all_classes(final, np.asarray(final.predict_proba(Xt), dtype=np.float64),
+                             n_classes)
+    if hasattr(final, "decision_function"):
+        decision = np.asarray(final.decision_function(Xt), dtype=np.float64)
+        if decision.ndim == 2:
+            decision = _all_classes(final, decision, n_classes, fill=-np.inf)
+    return Predictions(np.asarray(y, dtype=np.int64), y_pred.astype(np.int64), n_classes,
+                       proba, decision), seconds
+
+
+def _all_classes(final, values: np.ndarray, n_classes: int, fill: float = 0.0) -> np.ndarray:
+    """Per-class columns for every class of the task: an estimator fitted without some
+    class (``classes_`` shorter than the task's) gets ``fill`` in those columns."""
+    classes = getattr(final, "classes_", None)
+    if values.shape[1] == n_classes or classes is None or len(classes) != values.shape[1]:
+        return values
+    full = np.full((len(values), n_classes), fill)
+    full[:, np.asarray(classes, dtype=int)] = values
+    return full
 
 
 def _final_step(model):

@@ -208,9 +208,24 @@ def _seed(seed: int) -> None:
     np.random.seed(seed)
 
 
+#: the run's --metric -> scikit-learn's scorer of the fitted model, and its sign
+SCORERS = {"accuracy": ("accuracy", 1), "balanced_accuracy": ("balanced_accuracy", 1),
+           "f1_macro": ("f1_macro", 1), "roc_auc": ("roc_auc", 1),
+           "log_loss": ("neg_log_loss", -1), "kappa": (None, 1)}
+
+
+def _scorer(metric: str):
+    from sklearn.metrics import cohen_kappa_score, make_scorer
+
+    name, sign = SCORERS[metric]
+    scorer = make_scorer(cohen_kappa_score) if name is None else get_scorer(name)
+    return lambda model, X, y: sign * scorer(model, X, y)
+
+
 def fit_and_score(pipe: PipelineSpec, pre: PreprocessingConfig, data: SubjectData, y, fold,
-                  n_classes: int, seed: int) -> float:
-    """Preprocess each part (its own alignment groups), build, seed, fit, score accuracy."""
+                  n_classes: int, seed: int, metric: str = "accuracy") -> float:
+    """Preprocess each part (its own alignment groups), build, seed, fit, score with
+    scikit-learn's scorer of ``metric`` (:data:`SCORERS`)."""
     Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre,
                                      groups=fold.train_groups)
     Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre, groups=fold.test_groups)
@@ -223,13 +238,14 @@ def fit_and_score(pipe: PipelineSpec, pre: PreprocessingConfig, data: SubjectDat
         model.set_params(**unset)
     _seed(seed)
     model.fit(Xtr, y[fold.train])
-    return float(get_scorer("accuracy")(model, Xte, y[fold.test]))
+    return float(_scorer(metric)(model, Xte, y[fold.test]))
 
 
 # -- the grid -----------------------------------------------------------------------------
 def evaluate(specs: list[DatasetSpec], protocol: ReferenceProtocol, subjects: list[int],
              seeds: list[int], pipes: list[PipelineSpec], load: Callable = load_subject,
-             base: PreprocessingConfig | None = None) -> list[dict]:
+             base: PreprocessingConfig | None = None, metric: str = "accuracy"
+             ) -> list[dict]:
     """One row per fold of every (dataset, subject, seed, model) unit, in a plain loop.
 
     ``load(spec, subject, loading)`` loads a subject (default
@@ -255,7 +271,8 @@ def evaluate(specs: list[DatasetSpec], protocol: ReferenceProtocol, subjects: li
                                "split": split_hash(fold.train, fold.test, ids),
                                "n_train": len(fold.train), "n_test": len(fold.test)}
                         try:
-                            score = fit_and_score(pipe, pre, data, y, fold, len(classes), seed)
+                            score = fit_and_score(pipe, pre, data, y, fold, len(classes), seed,
+                                                  metric)
                         except Exception as exc:  # the engine records such a fold as failed
                             row.update(status="failed", score=float("nan"),
                                        error=f"{type(exc).__name__}: {exc}")

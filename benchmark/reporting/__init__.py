@@ -1,4 +1,4 @@
-"""The report: tables, statistics and figures from the results table alone.
+"""The report: tables, statistics and figures from the results alone.
 
 Dependencies run one way inside the package, each layer importing only those above it:
 
@@ -11,8 +11,10 @@ Dependencies run one way inside the package, each layer importing only those abo
 5. :mod:`.writer` (sections, html_page, tables).
 
 * :mod:`.aggregation` — subject scores, the main and learning-curve tables, the
-  largest-``k`` choice;
-* :mod:`.statistics` — paired tests against a reference, Stouffer, average ranks;
+  largest-``k`` choice, subjects above the binomial chance threshold, summed confusion
+  matrices;
+* :mod:`.statistics` — paired tests against a reference (both tails checked), Holm,
+  Stouffer, average ranks, Friedman/Nemenyi;
 * :mod:`.tables` — the tables as shown (main grid, datasets, sizes, reference scores,
   what is missing); :mod:`.paper_table` — the paper's main table, grouped by family;
 * :mod:`.figures` — the figures; :mod:`.formats` — Markdown, LaTeX and CSV;

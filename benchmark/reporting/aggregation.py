@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.metrics import chance_level, metric_of
+from benchmark.metrics import CHANCE_ALPHA, chance_level, chance_threshold, metric_of
 
 __all__ = ["largest_shots", "subject_scores", "main_table", "learning_curve_table",
-           "MAIN_TABLE_COLUMNS"]
+           "subject_chance", "chance_counts", "summed_confusions", "MAIN_TABLE_COLUMNS"]
 
 #: the columns of :func:`main_table`
 MAIN_TABLE_COLUMNS = ["dataset", "model", "mean", "std", "n_subjects", "n_seeds", "chance"]
@@ -89,3 +89,101 @@ def learning_curve_table(df: pd.DataFrame) -> pd.DataFrame:
         mean=("score", "mean"), std=("score", _std),
         n_subjects=("subject", "nunique"), n_seeds=("n_seeds", "max"))
     return table[cols]
+
+
+def subject_chance(df: pd.DataFrame, alpha: float = CHANCE_ALPHA) -> pd.DataFrame:
+    """Each (dataset, model, subject)'s accuracy against its binomial chance threshold.
+
+    A row's threshold comes from its ``n_test`` and ``n_classes``
+    (:func:`benchmark.metrics.chance_threshold`, Combrisson & Jerbi 2015).  A subject's
+    score is the mean over its seeds and folds (the main table's), so its threshold is
+    that of the trials one seed tests: ``n_test`` summed over the seed's folds (folds of
+    cross-validation and sessions test disjoint trials), averaged over seeds and rounded.
+    Few-shot rows enter at the largest ``k``, as in the main table.  Empty unless the
+    rows are scored as accuracy (the threshold is one of accuracy).
+
+    Columns: ``dataset, model, subject, score, n_test, n_classes, threshold, above``
+    (the score strictly above the threshold).
+    """
+    cols = ["dataset", "model", "subject", "score", "n_test", "n_classes", "threshold",
+            "above"]
+    ok = largest_shots(df[df["status"] == "ok"]).copy()
+    if ok.empty or metric_of(ok) != "accuracy" or not {"n_test", "n_classes"} <= set(ok):
+        return pd.DataFrame(columns=cols)
+    ok["score"] = ok["score"].astype(float)
+    ok["n_test"] = pd.to_numeric(ok["n_test"], errors="coerce")
+    ok = ok[ok["n_test"].notna() & pd.to_numeric(ok["n_classes"], errors="coerce").notna()]
+    if ok.empty:
+        return pd.DataFrame(columns=cols)
+    per_seed = ok.groupby(["dataset", "model", "subject", "seed"], as_index=False).agg(
+        n_test=("n_test", "sum"), n_classes=("n_classes", "first"))
+    trials = per_seed.groupby(["dataset", "model", "subject"], as_index=False).agg(
+        n_test=("n_test", "mean"), n_classes=("n_classes", "first"))
+    scores = ok.groupby(["dataset", "model", "subject"], as_index=False)["score"].mean()
+    out = scores.merge(trials, on=["dataset", "model", "subject"])
+    out["n_test"] = out["n_test"].round().astype(int)
+    out["threshold"] = chance_threshold(out["n_test"].to_numpy(),
+                                        out["n_classes"].astype(float).to_numpy(), alpha)
+    out["above"] = out["score"] > out["threshold"]
+    return out[cols]
+
+
+def chance_counts(df: pd.DataFrame, alpha: float = CHANCE_ALPHA) -> pd.DataFrame:
+    """Per (dataset, model): subjects above their chance threshold, of how many, and the
+    thresholds' range (:func:`subject_chance`).
+
+    Columns: ``dataset, model, n_above, n_subjects, threshold_min, threshold_max``.
+    """
+    per = subject_chance(df, alpha)
+    cols = ["dataset", "model", "n_above", "n_subjects", "threshold_min", "threshold_max"]
+    if per.empty:
+        return pd.DataFrame(columns=cols)
+    out = per.groupby(["dataset", "model"], as_index=False).agg(
+        n_above=("above", "sum"), n_subjects=("subject", "nunique"),
+        threshold_min=("threshold", "min"), threshold_max=("threshold", "max"))
+    out["n_above"] = out["n_above"].astype(int)
+    return out[cols]
+
+
+def summed_confusions(df: pd.DataFrame, confusions: dict) -> dict:
+    """One confusion matrix per (dataset, model), summed over the main table's rows.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The results table; its ok rows at the largest ``k`` (as the main table) enter,
+        every subject, seed and fold (and, in a re-scored table, the rows whose metric
+        could not be computed from their predictions: their classes were predicted).
+    confusions : dict
+        ``{(unit id, fold): counts}`` (rows: true class, columns: predicted), as stored
+        with each unit's predictions.
+
+    Returns
+    -------
+    dict
+        ``{(dataset, model): (class names, summed counts, rows that entered, rows
+        without a stored matrix)}``.
+    """
+    predicted = df["status"] == "ok"
+    if "rescore_error" in df:  # re-scored rows the metric could not score were predicted
+        predicted |= df["rescore_error"].fillna("").astype(str) != ""
+    ok = largest_shots(df[predicted])
+    out = {}
+    for (dataset, model), part in ok.groupby(["dataset", "model"]):
+        classes = str(part["classes"].dropna().iloc[0]).split(",") \
+            if "classes" in part and part["classes"].notna().any() else None
+        total, used, without = None, 0, 0
+        for uid, fold in zip(part["unit_id"].astype(str), part["fold"]):
+            counts = confusions.get((uid, int(fold)))
+            if counts is None:
+                without += 1
+                continue
+            counts = np.asarray(counts, dtype=np.int64)
+            total = counts if total is None else total + counts
+            used += 1
+        if total is None:
+            continue
+        if classes is None or len(classes) != len(total):
+            classes = [str(i) for i in range(len(total))]
+        out[(dataset, model)] = (classes, total, used, without)
+    return out

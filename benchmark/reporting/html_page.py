@@ -123,14 +123,16 @@ def _verdict_html(verdict) -> str:
 
 
 def write_index(folder: Path, title: str, sections: list[Section], df: pd.DataFrame,
-                missing: list[str], verdict=None) -> Path:
-    """Write ``folder/index.html`` and return its path (``verdict``: shown at the top)."""
+                missing: list[str], verdict=None, lead: str = "") -> Path:
+    """Write ``folder/index.html`` and return its path (``verdict`` and ``lead``, a
+    sentence such as how the scores were recomputed: shown at the top)."""
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
              *([_verdict_html(verdict)] if verdict is not None else []),
+             *([f"<p id='rescored' class='verdict ok'>{html.escape(lead)}</p>"] if lead else []),
              f"<p class='note'>Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by "
-             "<code>python -m benchmark report</code> from the results table alone.</p>",
+             "<code>python -m benchmark report</code> from the results alone.</p>",
              "<nav>" + "".join(f"<a href='#{s.anchor}'>{html.escape(s.title)}</a>"
                                for s in sections) + "<a href='#run'>Run</a></nav>"]
     if missing:

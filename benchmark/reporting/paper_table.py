@@ -31,6 +31,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from benchmark.metrics import greater_is_better, metric_of
 from benchmark.reporting.aggregation import largest_shots, main_table
 from benchmark.reporting.formats import bold, underline
 from benchmark.reporting.paper_reference import PAPER_DATASETS
@@ -97,14 +98,15 @@ def _status(df: pd.DataFrame, model: str, dataset: str) -> str:
             else "failed" if "failed" in statuses else "missing")
 
 
-def _ranks(column: pd.DataFrame) -> pd.Series:
+def _ranks(column: pd.DataFrame, higher_is_better: bool = True) -> pd.Series:
     """Rank of each complete cell of a column, 1 = best; the others NaN.
 
-    On the unrounded means, as ``main_table`` picks its bold cell (``idxmax`` over its rows,
-    which come by model name): higher first, an exact tie to the model first by name.
+    On the unrounded means, as ``main_table`` picks its bold cell (``idxmax``, or
+    ``idxmin`` for a loss, over its rows, which come by model name): the best first, an
+    exact tie to the model first by name.
     """
     ranked = column[column["complete"]].sort_values(
-        ["mean", "model"], ascending=[False, True], kind="stable")
+        ["mean", "model"], ascending=[not higher_is_better, True], kind="stable")
     return pd.Series(np.arange(1, len(ranked) + 1), index=ranked.index,
                      dtype=float).reindex(column.index)
 
@@ -164,7 +166,9 @@ def paper_table(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         rows += [dict(zip(("family", "model", "dataset", "mean", "std", "n_subjects",
                            "complete", "status"), (family, model, *c))) for c in cells]
     data = pd.DataFrame(rows)
-    rank = pd.concat([_ranks(column) for _, column in data.groupby("dataset", sort=False)])
+    higher = greater_is_better(metric_of(df))
+    rank = pd.concat([_ranks(column, higher)
+                      for _, column in data.groupby("dataset", sort=False)])
     rank = rank.reindex(data.index)
     marked = rank.groupby(data["dataset"]).transform("count") >= 2  # one: nothing to mark
     data["rank"] = rank.astype("Int64")

@@ -10,15 +10,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from benchmark.metrics import METRIC_TITLES, metric_of
+from benchmark.metrics import (
+    CHANCE_ALPHA,
+    ECE_BINS,
+    METRIC_TITLES,
+    chance_threshold,
+    greater_is_better,
+    metric_of,
+)
 from benchmark.reporting import figures
 from benchmark.reporting.aggregation import (
+    chance_counts,
     largest_shots,
     learning_curve_table,
     main_table,
     subject_scores,
+    summed_confusions,
 )
 from benchmark.reporting.formats import to_markdown, write_table
 from benchmark.reporting.html_page import Section
@@ -32,6 +42,8 @@ from benchmark.reporting.statistics import (
     independent_datasets,
 )
 from benchmark.reporting.tables import (
+    chance_grid,
+    confusion_table,
     datasets_table,
     format_main_table,
     learning_curve_grid,
@@ -42,7 +54,8 @@ from benchmark.reporting.tables import (
 )
 
 __all__ = ["paper_table_sections", "main_table_sections", "learning_curve_sections",
-           "statistics_sections", "about_sections", "files_of", "score_title"]
+           "statistics_sections", "confusion_sections", "about_sections", "files_of",
+           "score_title", "metric_note"]
 
 _LARGEST_K = (" Protocols with several k: the largest k per dataset; every k is in "
               "learning_curves.")
@@ -67,6 +80,18 @@ def score_title(df: pd.DataFrame) -> str:
     return METRIC_TITLES[metric_of(df)]
 
 
+def metric_note(df: pd.DataFrame) -> str:
+    """What the scores are: the metric, its direction, and ECE's bins where it is shown."""
+    metric = metric_of(df)
+    text = f" Scores: {metric} x 100"
+    if not greater_is_better(metric):
+        text += ", lower is better (the best is the lowest)"
+    if metric == "ece":
+        text += (f"; ECE: expected calibration error with {ECE_BINS} equal-width bins of the "
+                 "largest probability (Guo et al. 2017)")
+    return text + "."
+
+
 def _fewshot(df: pd.DataFrame) -> bool:
     return bool(pd.to_numeric(df["shots"], errors="coerce").notna().any())
 
@@ -87,9 +112,13 @@ def main_table_sections(df: pd.DataFrame, out: Path) -> list[Section]:
     """``main_table.*`` (dataset x model), the accuracy bars and the radar chart."""
     sections = []
     table = main_table(largest_shots(df))
-    grid = with_status_cells(format_main_table(table), df)
-    note = ("Each subject's accuracy is averaged over seeds and folds first; best per dataset "
-            "in bold; n/r: not runnable here.")
+    grid = with_status_cells(format_main_table(table, greater_is_better(metric_of(df))), df)
+    note = ("Each subject's score is averaged over seeds and folds first; best per dataset "
+            "in bold; n/r: not runnable here." + metric_note(df))
+    counts = chance_counts(df)
+    if not counts.empty:
+        note += (" Subjects above the binomial chance threshold: see the table below "
+                 "(chance is 1/classes; a subject needs more than the threshold).")
     if _fewshot(df):
         note += _LARGEST_K
     title = f"{score_title(df)}, mean ± std over subjects"
@@ -107,17 +136,28 @@ def main_table_sections(df: pd.DataFrame, out: Path) -> list[Section]:
             text += f"- {m}: {st} in {len(datasets)} result row(s) ({names}): {err}\n"
         with open(out / "main_table.md", "a") as fh:
             fh.write(text)
+    if not counts.empty:
+        sections.append(table_section(
+            chance_grid(counts), out, "chance",
+            f"Subjects above chance (binomial threshold, alpha = {CHANCE_ALPHA})",
+            _chance_note(), data=counts))
     if not table.empty:
         chance = table.groupby("dataset")["chance"].first()
-        stem = figures.accuracy_bars(largest_shots(df), chance, out / "accuracy")
-        sections.append(Section("Accuracy per dataset", figure=stem,
+        stem = figures.accuracy_bars(largest_shots(df), chance, out / "accuracy",
+                                     thresholds=counts)
+        sections.append(Section(f"{score_title(df)} per dataset", figure=stem,
                                 files=files_of("accuracy", True)))
-        stem = figures.radar(table, out / "radar")
-        sections.append(Section("Radar chart", figure=stem,
-                                files=files_of("radar", True) if stem else (),
-                                note="" if stem else "A radar chart needs 3 or more datasets "
-                                "with results for the same models; these results have "
-                                f"{table['dataset'].nunique()} dataset(s)."))
+        if greater_is_better(metric_of(df)):
+            stem = figures.radar(table, out / "radar", score_title(df))
+            sections.append(Section("Radar chart", figure=stem,
+                                    files=files_of("radar", True) if stem else (),
+                                    note="" if stem else "A radar chart needs 3 or more "
+                                    "datasets with results for the same models; these results "
+                                    f"have {table['dataset'].nunique()} dataset(s)."))
+        else:
+            sections.append(Section("Radar chart", note=f"No radar chart for "
+                                    f"{metric_of(df)}: lower is better, so outward would "
+                                    "mean worse."))
     return sections
 
 
@@ -142,7 +182,8 @@ def statistics_sections(df: pd.DataFrame, out: Path, reference: str) -> list[Sec
         return []
     sections = []
     scores = subject_scores(df)
-    used, _ = choose_reference(scores, reference)  # the model the tests below compare against
+    higher = greater_is_better(metric_of(df))
+    used, _ = choose_reference(scores, reference, higher)  # the model the tests compare with
     table, note = compare_to_reference(df, reference)
     title = f"Paired comparisons over subjects (one-sided tests, alpha = {ALPHA})"
     if table.empty:
@@ -156,25 +197,32 @@ def statistics_sections(df: pd.DataFrame, out: Path, reference: str) -> list[Sec
         shown = pd.DataFrame({
             "dataset": table["dataset"], "model": table["model"], "subjects": table["n_subjects"],
             "reference": table["reference_mean"].map("{:.1f}".format),
-            "model acc.": table["model_mean"].map("{:.1f}".format),
+            "model score": table["model_mean"].map("{:.1f}".format),
             "difference": table["difference"].map(lambda v: f"{round(v, 1) + 0.0:+.1f}"),
+            "median diff.": table["median_difference"].map(
+                lambda v: f"{round(v, 1) + 0.0:+.1f}" if np.isfinite(v) else "—"),
             "SMD": table["smd"].map(lambda v: f"{round(v, 2) + 0.0:+.2f}"),
+            "ref. wins": [f"{w}/{n}" for w, n in zip(table["wins"], table["n_subjects"])],
             "p (H1: ref. better)": table["p_reference_better"].map("{:.3g}".format),
+            "Holm p (ref. better)": table["p_reference_better_holm"].map("{:.3g}".format),
             "p (H1: model better)": table["p_model_better"].map("{:.3g}".format),
+            "Holm p (model better)": table["p_model_better_holm"].map("{:.3g}".format),
             "test": table["test"]}).set_index("dataset")
         sections.append(table_section(shown, out, "statistics", title, note + ".", data=table))
-    stem = figures.paired_scatter(largest_shots(df), used, out / "paired_scatter")
+    stem = figures.paired_scatter(largest_shots(df), used, out / "paired_scatter",
+                                  thresholds=chance_counts(df))
     if stem is not None:
-        sections.append(Section(f"Per-subject accuracy: {used} against each model", figure=stem,
+        sections.append(Section(f"Per-subject scores: {used} against each model", figure=stem,
                                 files=files_of("paired_scatter", True)))
     ranks = average_ranks(df).round(2)
     ranks["datasets"] = ranks["datasets"].astype(int).astype(str)
     ranks = ranks.astype(str).replace("nan", "—")
     ranks.index.name, ranks.columns.name = "model", None
-    title = "Average rank over datasets (1 = best mean accuracy)"
+    title = "Average rank over datasets (1 = best mean score)"
     means = scores.groupby(["dataset", "model"])["score"].mean().unstack("model")
     kept, same = independent_datasets(means.index)
-    stem, cd_note = figures.cd_diagram(means.loc[kept], out / "cd_diagram")
+    stem, cd_note = figures.cd_diagram(means.loc[kept], out / "cd_diagram",
+                                       higher_is_better=higher)
     rank_note = f"{cd_note}."
     if same:
         rank_note += f" {duplicates_sentence(same, 'the mean rank and the Friedman test')}."
@@ -183,6 +231,44 @@ def statistics_sections(df: pd.DataFrame, out: Path, reference: str) -> list[Sec
         fh.write(f"\n# {title}\n\n{rank_note}\n\n" + to_markdown(ranks))
     sections.append(Section(title, rank_note, ranks, stem,
                             files_of("ranks") + (files_of("cd_diagram", True) if stem else ())))
+    return sections
+
+
+def _chance_note() -> str:
+    example = 100 * float(chance_threshold(28, 2))
+    return (f"Per (dataset, model): subjects whose score is strictly above their binomial "
+            f"chance threshold, of the subjects with a result. A threshold is the accuracy "
+            f"a guesser (probability 1/classes per trial) exceeds with probability at most "
+            f"alpha = {CHANCE_ALPHA} on that many test trials (Combrisson & Jerbi, J. "
+            f"Neurosci. Methods 2015; MOABB's adjusted_chance_level); a subject's test "
+            f"trials are those one seed tests (its folds together), so a subject scored on "
+            f"28 trials of 2 classes needs more than {example:.1f} % (19 of 28 correct), not 50 %.")
+
+
+def confusion_sections(df: pd.DataFrame, out: Path, confusions: dict) -> list[Section]:
+    """``confusion.*``: a confusion matrix per (dataset, model) summed over subjects, and a
+    figure per dataset with a panel per model (``confusion_<dataset>``)."""
+    matrices = summed_confusions(df, confusions)
+    if not matrices:
+        return []
+    table, data = confusion_table(matrices)
+    without = sum(v[3] for v in matrices.values())
+    note = ("Rows: the true class, columns: the predicted class; each cell the count of test "
+            "trials summed over subjects, seeds and folds (the main table's rows), and its "
+            "share of the true class's trials (row %).")
+    if without:
+        note += f" {without} row(s) without stored predictions are not counted."
+    if _fewshot(df):
+        note += _LARGEST_K
+    sections = [table_section(table, out, "confusion", "Confusion matrices, summed over "
+                              "subjects", note, data=data)]
+    for dataset in sorted({d for d, _ in matrices}):
+        stem_name = "confusion_" + "".join(c if c.isalnum() or c in "-_" else "-"
+                                           for c in dataset)
+        stem = figures.confusion_matrices(matrices, dataset, out / stem_name)
+        if stem is not None:
+            sections.append(Section(f"Confusion matrices: {dataset}", figure=stem,
+                                    files=files_of(stem_name, True)))
     return sections
 
 

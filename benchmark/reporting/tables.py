@@ -25,7 +25,7 @@ from benchmark.reporting.paper_reference import (
 
 __all__ = ["format_main_table", "learning_curve_grid", "mean_std_cell", "datasets_table",
            "model_sizes_table", "with_paper_sizes", "reference_table", "missing_summary",
-           "STATUS_CELL", "with_status_cells"]
+           "STATUS_CELL", "with_status_cells", "chance_grid", "confusion_table"]
 
 #: what a main-table cell shows for a model with no finished unit, by its rows' status
 STATUS_CELL = {"not_runnable": "n/r", "failed": "failed"}
@@ -36,22 +36,25 @@ def mean_std_cell(mean: float, std: float) -> str:
     return f"{100 * mean:.1f} ± {100 * std:.1f}"
 
 
-def format_main_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Dataset x model grid of ``mean ± std`` accuracies in percent, best per dataset in bold.
+def format_main_table(table: pd.DataFrame, higher_is_better: bool = True) -> pd.DataFrame:
+    """Dataset x model grid of ``mean ± std`` scores x 100, best per dataset in bold.
 
-    ``table`` is :func:`benchmark.reporting.aggregation.main_table`.
+    ``table`` is :func:`benchmark.reporting.aggregation.main_table`; best is the highest
+    mean, or the lowest with ``higher_is_better=False`` (a loss).
     """
     if table.empty:
         return pd.DataFrame()
     cells = table.assign(cell=[mean_std_cell(m, s) for m, s in zip(table["mean"], table["std"])])
-    best = table.loc[table.groupby("dataset")["mean"].idxmax(), ["dataset", "model"]]
+    pick = "idxmax" if higher_is_better else "idxmin"
+    best = table.loc[getattr(table.groupby("dataset")["mean"], pick)(), ["dataset", "model"]]
     best_pairs = set(map(tuple, best.to_numpy()))
     cells["cell"] = [
         bold(c) if (d, m) in best_pairs and table["model"].nunique() > 1 else c
         for d, m, c in zip(cells["dataset"], cells["model"], cells["cell"])
     ]
     grid = cells.pivot(index="dataset", columns="model", values="cell").fillna("—")
-    chance = table.groupby("dataset")["chance"].first().map(lambda c: f"{100 * c:.0f}")
+    chance = table.groupby("dataset")["chance"].first().map(
+        lambda c: f"{100 * c:.0f}" if np.isfinite(c) else "—")
     grid.insert(0, "chance", chance)
     return grid
 
@@ -213,3 +216,53 @@ def missing_summary(df: pd.DataFrame) -> list[str]:
             if n < expected[dataset]:
                 lines.append(f"{model} on {dataset}: {n} of {expected[dataset]} subjects finished")
     return lines
+
+
+def chance_grid(counts: pd.DataFrame) -> pd.DataFrame:
+    """Dataset x model grid of ``"7/9"`` (subjects above their binomial chance threshold)
+    with a first column giving the thresholds in percent (a range where subjects' test
+    sets differ); ``counts`` is :func:`benchmark.reporting.aggregation.chance_counts`."""
+    if counts.empty:
+        return pd.DataFrame()
+    cells = counts.assign(cell=[f"{a}/{n}" for a, n in zip(counts["n_above"],
+                                                         counts["n_subjects"])])
+    grid = cells.pivot(index="dataset", columns="model", values="cell").fillna("—")
+    low = counts.groupby("dataset")["threshold_min"].min()
+    high = counts.groupby("dataset")["threshold_max"].max()
+    grid.insert(0, "threshold (%)", [f"{100 * low[d]:.1f}" if np.isclose(low[d], high[d])
+                                     else f"{100 * low[d]:.1f}-{100 * high[d]:.1f}"
+                                     for d in grid.index])
+    grid.columns.name = None
+    return grid
+
+
+def confusion_table(matrices: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The summed confusion matrices as one table, and their numbers (long form).
+
+    ``matrices`` is :func:`benchmark.reporting.aggregation.summed_confusions`.  The
+    table's index is (dataset, model, true class), its columns the predicted classes
+    (the union over datasets, in first-seen order; ``—`` where a dataset lacks one),
+    each cell ``count (row %)``.  The numbers: ``dataset, model, true, predicted, count,
+    row_percent``.
+    """
+    rows, data, predicted = [], [], []
+    for (dataset, model), (classes, counts, _, _) in sorted(matrices.items()):
+        totals = counts.sum(axis=1)
+        for i, true in enumerate(classes):
+            cells = {}
+            for j, pred in enumerate(classes):
+                share = 100.0 * counts[i, j] / totals[i] if totals[i] else float("nan")
+                cells[pred] = f"{int(counts[i, j])} ({share:.1f} %)" if totals[i] \
+                    else f"{int(counts[i, j])} (—)"
+                data.append({"dataset": dataset, "model": model, "true": true,
+                             "predicted": pred, "count": int(counts[i, j]),
+                             "row_percent": round(share, 4)})
+                if pred not in predicted:
+                    predicted.append(pred)
+            rows.append({"dataset": dataset, "model": model, "true class": true, **cells})
+    if not rows:
+        return pd.DataFrame(), pd.DataFrame(data)
+    table = pd.DataFrame(rows).set_index(["dataset", "model", "true class"])
+    table = table.reindex(columns=predicted).fillna("—")
+    table.columns.name = "predicted"
+    return table, pd.DataFrame(data)

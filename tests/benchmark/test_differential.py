@@ -16,7 +16,11 @@ The cases (:data:`CASES`) are every protocol: paper, fewshot (default shots
 1,2,5,10,20,30, so 20 and 30 are capped away and k = 1 is a failed fold for CSP), loso
 without shots, loso with shots 2,5, cross-session and within-session; and three more
 of the cheap paper protocol: the models exactly as their pipeline files define them
-(``paper-oas``), and the dataset's session set to "1" and to None (the first).
+(``paper-oas``), and the dataset's session set to "1" and to None (the first).  Five
+cases score another metric than accuracy (f1_macro, roc_auc, kappa, log_loss,
+balanced_accuracy): the engine scores from the predictions it keeps, the reference
+with scikit-learn's scorer on the fitted model (``get_scorer``), so the two paths must
+agree (ROC-AUC from the decision scores where a model has them, as sklearn's scorer).
 
 Executors: every case serially (``jobs=1``, 900 rows) and on a Dask
 ``distributed.LocalCluster`` of 2 worker processes (900 rows); with ``jobs=2`` the
@@ -66,17 +70,18 @@ class Case(NamedTuple):
     estimator: str | None = "scm"  # the models' covariance estimator; None: their files'
     session: str | None = CATALOGUE  # the datasets' protocol session
     folds: int = 1  # folds per unit
+    metric: str = "accuracy"  # the run's --metric; the reference scores with scikit-learn's
 
 
 CASES = {
     "paper": Case("paper"),
-    "paper-oas": Case("paper", estimator=None),
-    "paper-session-1": Case("paper", session="1"),
-    "paper-first-session": Case("paper", session=None),
+    "paper-oas": Case("paper", estimator=None, metric="f1_macro"),
+    "paper-session-1": Case("paper", session="1", metric="roc_auc"),
+    "paper-first-session": Case("paper", session=None, metric="kappa"),
     "fewshot": Case("fewshot", folds=5),  # k = 1, 2, 5, 10, 20 (30 > the 20 left per class)
-    "loso": Case("loso"),
+    "loso": Case("loso", metric="log_loss"),
     "loso-shots": Case("loso", {"shots": (2, 5)}, folds=3),  # k = 0, 2, 5
-    "cross-session": Case("cross-session", folds=2),
+    "cross-session": Case("cross-session", folds=2, metric="balanced_accuracy"),
     "within-session": Case("within-session", folds=10),  # 5 per session
 }
 JOBS_CASES = ("fewshot", "loso-shots", "within-session")  # also run with jobs=2
@@ -173,7 +178,8 @@ def reference_tables(names: list[str]) -> dict[str, list[dict]]:
         return {name: reference_evaluator.evaluate(
                     _specs(CASES[name]), ReferenceProtocol(CASES[name].protocol,
                                                            **CASES[name].params),
-                    SUBJECTS, SEEDS, _pipes(CASES[name].estimator), load=load)
+                    SUBJECTS, SEEDS, _pipes(CASES[name].estimator), load=load,
+                    metric=CASES[name].metric)
                 for name in names}
 
 
@@ -181,7 +187,8 @@ def _engine_rows(name: str, out: Path, cache: Path, **execution) -> list[dict]:
     case = CASES[name]
     cfg = RunConfig(pipelines=_pipes(case.estimator), datasets=_specs(case),
                     protocol=get_protocol(case.protocol, **case.params), seeds=SEEDS,
-                    subjects=SUBJECTS, out=str(out), cache_dir=str(cache), **execution)
+                    subjects=SUBJECTS, out=str(out), cache_dir=str(cache),
+                    metric=case.metric, **execution)
     summary = run_benchmark(cfg, log=lambda message: None)
     assert not summary.not_runnable and summary.skipped == 0, summary
     assert summary.done + len(summary.failed) == UNITS, summary

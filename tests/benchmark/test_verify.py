@@ -30,12 +30,20 @@ def _copy(good_run, tmp_path):
     return folder
 
 
-def _edit_units(folder, edit):
-    """Apply ``edit(row)`` to every row of ``units/`` and rewrite ``results.csv`` from them."""
+def _edit_units(folder, edit, old=False):
+    """Apply ``edit(row)`` to every row of ``units/`` and rewrite ``results.csv`` from them;
+    ``old``: also make every unit one written before predictions were kept."""
     for path in sorted((folder / "units").glob("*.json")):
         unit = json.loads(path.read_text())
         for row in unit["rows"]:
             edit(row)
+        if old:  # as version 0.1 of the suite wrote it
+            unit.pop("predictions", None), unit.pop("format", None)
+            path.with_suffix(".npz").unlink(missing_ok=True)
+            for row in unit["rows"]:
+                versions = json.loads(row["versions"])
+                row["versions"] = json.dumps({**versions, "mirepnet-benchmark": "0.1.0"},
+                                             sort_keys=True)
         path.write_text(json.dumps(unit))
     ResultStore(folder).export_csv()
 
@@ -98,10 +106,12 @@ def test_n_test_off_by_one_fails(good_run, tmp_path):
 
     _edit_units(folder, tamper)
     verdict = verify_results(folder)
-    assert len(verdict.problems) == 1
+    assert len(verdict.problems) == 2, verdict.problems
     n = target["n_test"]
-    assert f"unit {target['unit_id']}" in verdict.problems[0]
+    assert all(f"unit {target['unit_id']}" in p for p in verdict.problems)
     assert f"n_test {n + 1} recorded, the split has {n}" in verdict.problems[0]
+    assert f"its predictions hold {n} test trials, the row records n_test {n + 1}" \
+        in verdict.problems[1]
 
 
 def test_results_csv_that_disagrees_with_units_fails(good_run, tmp_path):
@@ -128,15 +138,17 @@ def test_identical_scores_across_subjects_warn(good_run, tmp_path, capsys):
         if row["protocol"] == "paper" and row["model"] == "csp_lda":
             row["score"] = 0.75
 
-    _edit_units(folder, same)
+    _edit_units(folder, same, old=True)  # (with predictions, the scores would not re-score)
     verdict = verify_results(folder)
-    assert verdict.ok and len(verdict.warnings) == 1
+    assert verdict.ok and len(verdict.warnings) == 2
+    assert verdict.warnings[0].startswith("12 ok row(s) of 12 unit(s) were written before "
+                                          "predictions were kept")
     assert "csp_lda scores 0.7500 on every one of the 3 subjects of SynAlexMI (paper)" \
-        in verdict.warnings[0]
+        in verdict.warnings[1]
     assert main(["verify", str(folder)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[0].startswith("warning: csp_lda scores 0.7500")
-    assert out[-1] == "verify: OK, 12 rows of 12 units checked, 1 warning(s)"
+    assert out[1].startswith("warning: csp_lda scores 0.7500")
+    assert out[-1] == "verify: OK, 12 rows of 12 units checked, 2 warning(s)"
 
 
 def test_what_cannot_be_checked_is_a_problem(good_run, tmp_path, monkeypatch):
@@ -262,3 +274,210 @@ def test_report_without_the_audit(good_run, tmp_path, capsys):
     assert main(["report", str(folder), "--no-verify"]) == 0
     assert "verify:" not in capsys.readouterr().out
     assert not (folder / "report" / "verify.txt").exists()  # no stale verdict
+
+
+# -- re-scoring every row from its stored predictions ---------------------------------------
+
+
+def _npz(folder, uid):
+    return folder / "units" / f"{uid}.npz"
+
+
+def _rewrite_predictions(folder, uid, edit):
+    """Edit a unit's stored arrays and record the new file's checksum in its JSON (a
+    consistent forgery, which only the re-derived data can expose)."""
+    import hashlib
+    import io
+
+    path = _npz(folder, uid)
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    edit(arrays)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    data = buffer.getvalue()
+    path.write_bytes(data)
+    unit_path = folder / "units" / f"{uid}.json"
+    unit = json.loads(unit_path.read_text())
+    unit["predictions"].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    unit_path.write_text(json.dumps(unit))
+
+
+def test_every_row_is_rescored_from_its_predictions(good_run):
+    units = {p.stem: json.loads(p.read_text()) for p in (good_run / "units").glob("*.json")}
+    assert all(u["format"] == 2 and u["predictions"]["file"] == f"{uid}.npz"
+               for uid, u in units.items())
+    from benchmark.metrics import score_predictions
+    from benchmark.predictions import read_unit_predictions
+
+    for uid, unit in units.items():
+        folds = read_unit_predictions(good_run / "units", unit["predictions"])
+        for row in unit["rows"]:
+            fold = folds[row["fold"]]
+            assert len(fold.trial_ids) == row["n_test"] == len(fold.y_true)
+            assert score_predictions("accuracy", fold.predictions()) == row["score"]
+            assert np.allclose(fold.proba.sum(axis=1), 1)
+            assert np.array_equal(np.asarray(unit["predictions"]["confusion"][str(row["fold"])]),
+                                  fold.confusion())
+
+
+def test_a_changed_score_fails(good_run, tmp_path, capsys):
+    folder = _copy(good_run, tmp_path)
+    target = _rows(folder)[0]
+    _edit_units(folder, lambda row: row.update(score=row["score"] + 1e-9)
+                if row["unit_id"] == target["unit_id"] else None)
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2 and out[-1] == "verify: 1 problem(s) in 12 rows of 12 units"
+    assert f"unit {target['unit_id']}): score " in out[0] and "its predictions give accuracy" \
+        in out[0]
+
+
+def test_a_changed_true_label_fails(good_run, tmp_path, capsys):
+    folder = _copy(good_run, tmp_path)
+    target = next(r for r in _rows(folder) if r["protocol"] == "paper")
+    raw = _npz(folder, target["unit_id"]).read_bytes()
+    # 1. the file alone changed: its checksum no longer matches
+    _rewrite_predictions(folder, target["unit_id"], lambda a: None)
+    _npz(folder, target["unit_id"]).write_bytes(raw[:-1] + bytes([raw[-1] ^ 1]))
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2 and "is not the one its JSON names" in out[0]
+    # 2. a consistent forgery (checksum updated): the data's labels expose it
+    folder = _copy(good_run, tmp_path / "b")
+
+    def flip(arrays):
+        arrays["fold0.y_true"][0] = 1 - arrays["fold0.y_true"][0]
+
+    _rewrite_predictions(folder, target["unit_id"], flip)
+    problems = verify_results(folder).problems
+    assert any("1 stored true label(s) differ from the data's labels of those trials" in p
+               for p in problems), problems
+    assert all(f"unit {target['unit_id']}" in p for p in problems)
+    # 3. trial ids out of the split's order
+    folder = _copy(good_run, tmp_path / "c")
+    _rewrite_predictions(folder, target["unit_id"], lambda a: a.update(
+        {"fold0.ids": a["fold0.ids"][::-1].copy()}))
+    assert any("the stored trial ids are not the test trials its split gives, in order" in p
+               for p in verify_results(folder).problems)
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated"])
+def test_a_deleted_or_truncated_predictions_file_fails(good_run, tmp_path, capsys, damage):
+    folder = _copy(good_run, tmp_path)
+    uid = _rows(folder)[3]["unit_id"]
+    path = _npz(folder, uid)
+    if damage == "deleted":
+        path.unlink()
+    else:
+        path.write_bytes(path.read_bytes()[:100])
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2 and out[0].startswith(f"problem: unit {uid}: its predictions file")
+    assert ("is missing" if damage == "deleted" else "truncated, damaged or replaced") in out[0]
+
+
+def test_probabilities_must_be_finite_and_sum_to_one(good_run, tmp_path):
+    folder = _copy(good_run, tmp_path)
+    uid = _rows(folder)[0]["unit_id"]
+    _rewrite_predictions(folder, uid, lambda a: a["fold0.proba"].__setitem__(
+        (0, 0), a["fold0.proba"][0, 0] + 0.01))
+    problems = verify_results(folder).problems
+    assert len(problems) == 1 and "probabilities that do not sum to 1" in problems[0]
+    _rewrite_predictions(folder, uid, lambda a: a["fold0.proba"].__setitem__((0, 0), np.nan))
+    assert any("not all finite" in p for p in verify_results(folder).problems)
+
+
+def test_a_folder_from_before_predictions_says_so_in_one_line(good_run, tmp_path, capsys):
+    folder = _copy(good_run, tmp_path)
+    _edit_units(folder, lambda row: None, old=True)
+    assert main(["verify", str(folder)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["warning: 12 ok row(s) of 12 unit(s) were written before predictions were "
+                   "kept: their scores, ids and labels cannot be re-scored (rerun them into a "
+                   "new --out to keep predictions)",
+                   "verify: OK, 12 rows of 12 units checked, 1 warning(s)"]
+    assert main(["report", str(folder), "--no-verify"]) == 0  # it still reports
+    assert main(["report", str(folder), "--metric", "kappa"]) == 2
+    assert "written before predictions were kept" in capsys.readouterr().err
+    # a new-format unit whose predictions record was removed is a problem, not a warning
+    folder = _copy(good_run, tmp_path / "b")
+    path = sorted((folder / "units").glob("*.json"))[0]
+    unit = json.loads(path.read_text())
+    del unit["predictions"]
+    path.write_text(json.dumps(unit))
+    assert verify_results(folder).problems == [
+        f"unit {unit['unit_id']}: 1 ok row(s) but no predictions record in its JSON"]
+
+
+def test_a_unit_cannot_borrow_another_units_predictions(good_run, tmp_path):
+    """Review of issue 21: the models of one split share ids, labels and often scores."""
+    folder = _copy(good_run, tmp_path)
+    rows = [r for r in _rows(folder) if r["protocol"] == "paper" and r["subject"] == 1]
+    mine, theirs = (next(r for r in rows if r["model"] == m) for m in ("csp_lda", "ts_lr"))
+    path = folder / "units" / f"{mine['unit_id']}.json"
+    other = json.loads((folder / "units" / f"{theirs['unit_id']}.json").read_text())
+    unit = json.loads(path.read_text())
+    unit["predictions"] = other["predictions"]
+    unit["rows"][0]["score"] = theirs["score"]
+    path.write_text(json.dumps(unit))
+    _npz(folder, mine["unit_id"]).unlink()
+    ResultStore(folder).export_csv()
+    problems = verify_results(folder).problems
+    assert problems == [f"unit {mine['unit_id']}: its predictions record names "
+                        f"'{theirs['unit_id']}.npz', not its own {mine['unit_id']}.npz; its 1 "
+                        f"row(s) cannot be re-scored (rerun it: delete units/{mine['unit_id']}"
+                        ".json and run again)"]
+    # the file renamed to look like its own: the id inside it says whose it is
+    import shutil as sh
+
+    sh.copy(_npz(folder, theirs["unit_id"]), _npz(folder, mine["unit_id"]))
+    unit["predictions"]["file"] = f"{mine['unit_id']}.npz"
+    path.write_text(json.dumps(unit))
+    assert any(f"holds unit '{theirs['unit_id']}''s predictions" in p
+               for p in verify_results(folder).problems)
+
+
+def test_a_downgraded_unit_or_a_bare_csv_is_a_problem_not_a_warning(good_run, tmp_path):
+    """Review of issue 21: rows of this version without predictions cannot pass."""
+    folder = _copy(good_run, tmp_path)
+    path = sorted((folder / "units").glob("*.json"))[0]
+    unit = json.loads(path.read_text())
+    unit.pop("format"), unit.pop("predictions")
+    unit["rows"][0]["score"] = 0.99
+    path.write_text(json.dumps(unit))
+    path.with_suffix(".npz").unlink()
+    ResultStore(folder).export_csv()
+    problems = verify_results(folder).problems
+    assert len(problems) == 1 and "made by version 0.2 of the suite, which keeps predictions" \
+        in problems[0]
+    shutil.rmtree(folder / "units")  # results.csv alone
+    problems = verify_results(folder).problems
+    assert len(problems) == 12 and all("but none in units/ (there is none)" in p
+                                       for p in problems)
+
+
+def test_malformed_records_and_files_are_one_line_problems(good_run, tmp_path):
+    import io
+
+    folder = _copy(good_run, tmp_path)
+    uids = [p.stem for p in sorted((folder / "units").glob("*.json"))]
+
+    def set_record(uid, value):
+        path = folder / "units" / f"{uid}.json"
+        unit = json.loads(path.read_text())
+        unit["predictions"] = value(unit["predictions"])
+        path.write_text(json.dumps(unit))
+
+    set_record(uids[0], lambda r: "x")
+    set_record(uids[1], lambda r: {**r, "confusion": "x"})
+    _rewrite_predictions(folder, uids[2], lambda a: a.pop("fold0.y_pred"))
+    _rewrite_predictions(folder, uids[3], lambda a: a.update(
+        {"foldX.ids": a["fold0.ids"]}))
+    verdict = verify_results(folder)
+    assert len(verdict.problems) == 4, verdict.problems
+    assert "predictions record is malformed" in verdict.problems[0]
+    assert "confusion matrix in its JSON is not that of its predictions" in verdict.problems[1]
+    assert all("is incomplete" in p for p in verdict.problems[2:])
+    assert main(["report", str(folder), "--metric", "kappa"]) == 0  # no traceback either
+    del io

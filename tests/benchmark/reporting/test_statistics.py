@@ -15,7 +15,7 @@ def _results(scores: dict) -> pd.DataFrame:
             for seed in (0, 1):
                 rows.append({"dataset": dataset, "subject": subject, "model": model,
                              "seed": seed, "fold": 0, "shots": np.nan, "status": "ok",
-                             "score": v})
+                             "score": v, "n_classes": 2})
     return pd.DataFrame(rows)
 
 
@@ -116,9 +116,12 @@ def test_a_model_with_only_the_duplicate_pair_gets_no_combination():
 def test_the_note_states_sidedness_direction_and_alpha():
     df = _results({("A", "mirepnet"): [0.9, 0.8, 0.85], ("A", "csp_lda"): [0.7, 0.6, 0.65]})
     _, note = compare_to_reference(df)
-    assert "(mirepnet minus model). One-sided paired tests over subjects, alpha = 0.05" in note
-    assert "p (H1: ref. better) tests whether mirepnet scores higher than the model" in note
-    assert "p (H1: model better) whether the model scores higher than mirepnet" in note
+    assert "metric accuracy (higher is better); difference and SMD: mirepnet minus model" in note
+    assert "One-sided paired tests over subjects, alpha = 0.05" in note
+    assert "p (H1: ref. better) tests whether mirepnet is better than the model" in note
+    assert "p (H1: model better) whether the model is better than mirepnet" in note
+    assert "Wilcoxon signed-rank test from the rank sum" in note
+    assert "Holm's step-down method over the models compared with mirepnet" in note
     assert "left out" not in note
 
 
@@ -195,7 +198,8 @@ def test_report_statistics_name_the_left_out_dataset_and_the_test(tmp_path):
     sections = statistics_sections(_results(scores), tmp_path, "mirepnet")
     stats = (tmp_path / "statistics.md").read_text()
     assert "# Paired comparisons over subjects (one-sided tests, alpha = 0.05)" in stats
-    assert "| p (H1: ref. better) | p (H1: model better) |" in stats
+    assert ("| p (H1: ref. better) | Holm p (ref. better) | p (H1: model better) | "
+            "Holm p (model better) |") in stats
     assert "Stouffer over 2 datasets (BNCI2014001-4 left out)" in stats
     assert "BNCI2014001-4 is left out of the combination" in stats
     # Two independent blocks that agree: Friedman does not reject, nothing is drawn.
@@ -231,3 +235,176 @@ def test_the_same_recordings_file_agrees_with_the_catalogue():
     for r in rows:
         shipped[r["recordings"]].append(r["dataset"])
     assert sorted(shipped.values()) == sorted(v for v in groups.values() if len(v) > 1)
+
+
+# -- tests that cannot point the wrong way (issue: MOABB's Wilcoxon tail, moabb#1176) ------
+
+
+def _wins_small_loses_big(n: int = 24, losses: int = 4):
+    """The reference wins most subjects by a little and loses a few by a lot: the mean
+    difference is negative, the rank sum favours the reference."""
+    rng = np.random.default_rng(5)
+    model = rng.uniform(0.55, 0.75, n)
+    diff = np.r_[np.linspace(0.01, 0.03, n - losses), -np.linspace(0.15, 0.25, losses)]
+    return model + diff, model
+
+
+def test_wilcoxon_follows_the_rank_sum_where_the_mean_disagrees():
+    from moabb.analysis.meta_analysis import compute_pvals_wilcoxon
+    from scipy.stats import wilcoxon
+
+    ref, model = _wins_small_loses_big()
+    diff = ref - model
+    assert diff.mean() < 0 and (diff > 0).sum() == 20  # the mean and the ranks disagree
+    df = _results({("A", "mirepnet"): ref, ("A", "eegnet"): model})
+    row = compare_to_reference(df)[0].iloc[0]
+    assert row["test"] == "Wilcoxon signed-rank (exact)" and row["n_subjects"] == 24
+    # By hand: positive ranks 1..20 (the small wins), negative 21..24: W+ = 210 of 300.
+    assert np.sum(np.argsort(np.argsort(np.abs(diff)))[diff > 0] + 1) == 210
+    assert row["p_reference_better"] == pytest.approx(
+        wilcoxon(diff, alternative="greater").pvalue, abs=1e-15)
+    assert row["p_model_better"] == pytest.approx(
+        wilcoxon(diff, alternative="less").pvalue, abs=1e-15)
+    assert row["p_reference_better"] < 0.05 < 0.5 < row["p_model_better"]
+    assert row["wins"] == 20 and row["difference"] < 0
+    # MOABB 1.7.2 flips the tail by the mean and says the opposite (why it is not used).
+    moabb = compute_pvals_wilcoxon(pd.DataFrame({"r": ref, "m": model}), ["r", "m"])
+    assert moabb[0, 1] > 0.5 > moabb[1, 0]
+
+
+def test_the_exact_permutation_test_has_the_right_tail_by_hand():
+    import itertools
+
+    diff = np.array([0.10, 0.20, -0.05, 0.15, 0.30, -0.25, 0.05])
+    model = np.full(7, 0.6)
+    df = _results({("A", "mirepnet"): model + diff, ("A", "eegnet"): model})
+    row = compare_to_reference(df)[0].iloc[0]
+    # Every sign flip of the differences; p = share of flips whose sum reaches the observed.
+    # (In hundredths, exactly: 0.05 and -0.05 flipped together tie with the observed sum.)
+    hundredths = np.round(diff * 100).astype(int)
+    sums = np.array([np.dot(signs, hundredths)
+                     for signs in itertools.product((-1, 1), repeat=7)])
+    assert row["p_reference_better"] == pytest.approx(np.mean(sums >= hundredths.sum()))
+    assert row["p_model_better"] == pytest.approx(np.mean(-sums >= -hundredths.sum()))
+    assert row["p_reference_better"] == pytest.approx(24 / 128)
+    assert row["p_reference_better"] < row["p_model_better"]  # the reference is ahead
+    # Swapping the two models swaps the tails.
+    swapped = compare_to_reference(df, "eegnet")[0].iloc[0]
+    assert swapped["p_model_better"] == pytest.approx(row["p_reference_better"])
+
+
+def test_the_random_permutation_test_has_the_right_tail():
+    rng = np.random.default_rng(6)
+    model = rng.uniform(0.5, 0.7, 16)
+    df = _results({("A", "mirepnet"): model - 0.04 + rng.uniform(-0.01, 0.01, 16),
+                   ("A", "eegnet"): model})
+    row = compare_to_reference(df)[0].iloc[0]
+    assert row["test"] == "permutation (10,000)"
+    assert row["p_model_better"] < 0.01 and row["p_reference_better"] > 0.99
+
+
+def test_no_difference_at_all_points_nowhere():
+    from benchmark.reporting.statistics import paired_pvalues
+
+    same = np.linspace(0.5, 0.9, 22)
+    assert paired_pvalues(same, same) == (0.5, 0.5, "Wilcoxon signed-rank")
+
+
+def test_tied_differences_take_the_normal_approximation_and_say_so():
+    from scipy.stats import wilcoxon
+
+    from benchmark.reporting.statistics import paired_pvalues
+
+    model = np.full(22, 0.6)
+    diff = np.r_[[1 / 28] * 12, [2 / 28] * 6, [-1 / 28] * 4]  # accuracies tie in steps of 1/28
+    p_ref, p_model, test = paired_pvalues(model + diff, model)
+    assert test == "Wilcoxon signed-rank (normal approximation)"
+    grid = np.round(diff * 2 ** 20)  # what the test sees: the ties kept exactly
+    assert p_ref == pytest.approx(wilcoxon(grid, alternative="greater", method="approx").pvalue)
+    assert p_model == pytest.approx(wilcoxon(grid, alternative="less", method="approx").pvalue)
+    assert p_ref < 0.01
+
+
+def test_holm_columns_adjust_over_the_models_of_a_dataset_by_hand():
+    from benchmark.reporting.statistics import holm
+
+    # Hand: sorted 0.01, 0.03, 0.04 -> x3, x2, x1 = 0.03, 0.06, 0.04 -> monotone 0.03, 0.06, 0.06
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert np.isnan(holm([np.nan, 0.02])[0]) and holm([np.nan, 0.02])[1] == pytest.approx(0.02)
+    rng = np.random.default_rng(7)
+    base = rng.uniform(0.5, 0.7, 6)
+    df = _results({("A", "mirepnet"): base + 0.1, ("A", "m1"): base + 0.05,
+                   ("A", "m2"): base, ("A", "m3"): base + 0.09})
+    table = compare_to_reference(df)[0].set_index("model")
+    for direction in ("p_reference_better", "p_model_better"):
+        assert table[f"{direction}_holm"].to_numpy() == pytest.approx(
+            holm(table[direction].to_numpy()))
+        assert (table[f"{direction}_holm"] >= table[direction] - 1e-15).all()
+
+
+def test_stouffer_weights_and_signs_by_hand():
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(8)
+    scores = {}
+    for dataset, n, shift in (("A", 6, 0.05), ("B", 9, 0.02), ("C", 4, -0.03)):
+        base = rng.uniform(0.5, 0.7, n)
+        scores[(dataset, "mirepnet")] = base + shift + rng.uniform(-0.01, 0.01, n)
+        scores[(dataset, "csp_lda")] = base
+    table = compare_to_reference(_results(scores))[0].set_index("dataset")
+    per, combined = table.loc[["A", "B", "C"]], table.loc["all (Stouffer)"]
+    w = np.sqrt(per["n_subjects"].astype(float).to_numpy())
+    for direction in ("p_reference_better", "p_model_better"):
+        z = norm.isf(per[direction].to_numpy())  # a small p is a large positive z
+        assert combined[direction] == pytest.approx(norm.sf(np.dot(w, z) / np.sqrt(np.sum(w ** 2))))
+    assert combined["p_reference_better"] < 0.5 < combined["p_model_better"]
+    assert combined["smd"] == pytest.approx(np.dot(w / w.sum(), per["smd"].to_numpy()))
+
+
+def test_the_smd_is_reference_minus_model_over_the_sd_by_hand():
+    ref = np.array([0.80, 0.70, 0.90, 0.75])
+    model = np.array([0.70, 0.72, 0.80, 0.65])
+    row = compare_to_reference(_results({("A", "mirepnet"): ref, ("A", "x"): model}))[0].iloc[0]
+    d = ref - model
+    assert row["smd"] == pytest.approx(d.mean() / d.std(ddof=1)) and row["smd"] > 0
+    assert row["difference"] == pytest.approx(100 * d.mean())
+
+
+def test_friedman_and_nemenyi_get_datasets_as_blocks_by_hand():
+    from scipy.stats import studentized_range
+
+    from benchmark.reporting.statistics import friedman_nemenyi
+
+    means = pd.DataFrame({"m1": [0.9, 0.8, 0.85, 0.7], "m2": [0.8, 0.7, 0.8, 0.6],
+                          "m3": [0.7, 0.75, 0.6, 0.65]}, index=["A", "B", "C", "D"])
+    result = friedman_nemenyi(means)
+    n, k = 4, 3
+    ranks = np.array([[1, 2, 3], [1, 3, 2], [1, 2, 3], [1, 3, 2]])  # 1 = best, by hand
+    assert result.ranks.to_numpy() == pytest.approx(ranks.mean(axis=0))
+    r = ranks.mean(axis=0)
+    chi2 = 12 * n / (k * (k + 1)) * np.sum(r ** 2) - 3 * n * (k + 1)
+    from scipy.stats import chi2 as chi2_dist
+    assert result.p_friedman == pytest.approx(chi2_dist.sf(chi2, k - 1))
+    assert result.rejects and result.nemenyi is not None
+    q = abs(r[0] - r[2]) / np.sqrt(k * (k + 1) / (6 * n))
+    assert result.nemenyi.loc["m1", "m3"] == pytest.approx(
+        studentized_range.sf(q * np.sqrt(2), k, np.inf), rel=1e-6)
+    # A loss ranks the lowest first.
+    low = friedman_nemenyi(means, higher_is_better=False)
+    assert low.ranks["m1"] == pytest.approx(3.0)
+
+
+def test_a_loss_metric_tests_and_ranks_the_lowest_as_best(tmp_path):
+    from benchmark.reporting import format_main_table, main_table
+
+    rng = np.random.default_rng(9)
+    base = rng.uniform(0.4, 0.7, 8)
+    df = _results({("A", "mirepnet"): base - 0.1, ("A", "csp_lda"): base})
+    df["metric"] = "log_loss"
+    row = compare_to_reference(df)[0].iloc[0]
+    assert row["p_reference_better"] < 0.01 < 0.99 < row["p_model_better"]
+    assert row["wins"] == 8 and row["difference"] < 0
+    assert average_ranks(df).index[0] == "mirepnet"
+    grid = format_main_table(main_table(df), higher_is_better=False)
+    assert grid.loc["A", "mirepnet"].startswith("**")
+    assert not grid.loc["A", "csp_lda"].startswith("**")

@@ -56,15 +56,60 @@ def test_report_writes_every_table_and_figure(fewshot_run, capsys):
     stats = (report / "statistics.md").read_text()
     assert "reference: ts_lr" in stats and "Average rank" in stats
     assert "# Paired comparisons over subjects (one-sided tests, alpha = 0.05)" in stats
-    assert "| p (H1: ref. better) | p (H1: model better) |" in stats
+    assert "| p (H1: ref. better) | Holm p (ref. better) | p (H1: model better) |" in stats
     assert "Friedman test" in stats  # the CD note says whether Nemenyi was drawn, and why
     assert "left out of the combination" not in stats  # three independent demo sets
+    # confusion matrices: one per (dataset, model), summed over subjects, a figure per dataset
+    confusion = pd.read_csv(report / "confusion.csv")
+    rows = read_results(fewshot_run)
+    top = rows[(rows["status"] == "ok") & (rows["shots"] == 10)]
+    for (dataset, model), part in confusion.groupby(["dataset", "model"]):
+        assert part["count"].sum() == top.query("dataset == @dataset and model == @model")[
+            "n_test"].sum()  # every test trial of the main table's rows, once
+        for _, true in part.groupby("true"):
+            assert true["row_percent"].sum() == pytest.approx(100)
+    assert len(confusion.groupby(["dataset", "model"])) == 9
+    for dataset in ("SynAlexMI", "SynBNCI2014004", "SynBNCI2015001"):
+        assert (report / f"confusion_{dataset}.png").read_bytes()[:4] == b"\x89PNG"
+    # subjects above the binomial chance threshold, per (dataset, model)
+    chance = pd.read_csv(report / "chance.csv")
+    assert len(chance) == 9 and set(chance["n_subjects"]) == {2}
+    assert (chance["n_above"] <= 2).all() and (chance["threshold_min"] > 0.5).all()
     html = (report / "index.html").read_text()
-    assert html.count("data:image/png;base64,") == len(FIGURES)
+    assert html.count("data:image/png;base64,") == len(FIGURES) + 3
+    assert "Confusion matrices: SynAlexMI" in html and "Subjects above chance" in html
     assert html.count("<table") >= 6 and "Run configuration and versions" in html
     assert '"name": "fewshot"' in html and "moabb" in html  # protocol and versions of the rows
     assert "src=\"http" not in html and "<script" not in html  # self-contained
     assert "index.html" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_report_rescores_with_another_metric_and_says_so(fewshot_run, capsys):
+    assert main(["report", str(fewshot_run), "--metric", "log_loss", "--no-verify"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Scores recomputed from the stored predictions as log_loss (the runs "
+                          "scored accuracy); nothing was rerun: 54 row(s) re-scored.")
+    report = fewshot_run / "report-log_loss"
+    main_numbers = pd.read_csv(report / "main_table.csv")
+    assert (main_numbers["mean"] > 0).all() and main_numbers["mean"].nunique() > 3
+    md = (report / "main_table.md").read_text()
+    assert md.startswith("# Log loss (nats x100, lower is better), mean ± std over subjects")
+    assert "lower is better (the best is the lowest)" in md
+    lines = md.splitlines()
+    header = [c.strip() for c in next(x for x in lines if x.startswith("| dataset |"))
+              .strip("|").split("|")]
+    for dataset, part in main_numbers.groupby("dataset"):  # bold: the lowest loss
+        best = part.loc[part["mean"].idxmin(), "model"]
+        row = next(x for x in lines if x.startswith(f"| {dataset} |"))
+        cells = dict(zip(header, (c.strip() for c in row.strip("|").split("|"))))
+        assert cells[best].startswith("**") and sum(c.startswith("**") for c in cells.values()) == 1
+    html = (report / "index.html").read_text()
+    assert "id='rescored'" in html and "recomputed from the stored predictions" in html
+    assert not (report / "chance.csv").exists()  # the binomial threshold is one of accuracy
+    assert (fewshot_run / "report" / "main_table.csv").is_file()  # the run's report stays
+    assert main(["report", str(fewshot_run), "--metric", "auc"]) == 2
+    assert "unknown --metric 'auc'" in capsys.readouterr().err
 
 
 @pytest.mark.slow
