@@ -151,6 +151,15 @@ def _add_run(sub) -> None:
                      help="deep models' training and inference precision: fp32, or mixed "
                           "precision with autocast (bf16; fp16 with loss scaling, CUDA only); "
                           "recorded in every row (default: fp32)")
+    run.add_argument("--finetune", default=None, metavar="STRATEGIES",
+                     help="adaptation strategies of the foundation models, an axis of the run "
+                          "like --seeds: full, linear_probe, ridge_probe, lora, dora, ia3, "
+                          "lp_ft (mirepnet also frozen_embedding), comma separated (default: "
+                          "each pipeline file's, full); models that train from scratch run "
+                          "full only")
+    run.add_argument("--no-feature-cache", action="store_true",
+                     help="recompute a frozen backbone's features in every fold (the cache "
+                          "keeps them per backbone and input trial; rows are the same)")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run units on a Dask distributed cluster, e.g. tcp://HOST:8786 "
                           "(workers need this package installed and the data/weights)")
@@ -211,7 +220,7 @@ def _add_perf(sub) -> None:
     perf.set_defaults(handler=_cmd_perf)
     perf.add_argument("what", nargs="?",
                       choices=["preprocessing", "classical", "mirepnet", "jobs", "zoo",
-                               "pretrain", "precision", "gpu", "all"],
+                               "pretrain", "precision", "gpu", "adaptation", "all"],
                       default="all", help="which figures (default: all but precision; gpu "
                                           "needs CUDA)")
     perf.add_argument("--repeats", type=int, default=3, help="timed repetitions (default: 3)")
@@ -234,7 +243,12 @@ def _add_perf(sub) -> None:
                       help="precision: the datasets of the paired grid (default: demo)")
     perf.add_argument("--subjects", default=None,
                       help="precision: subjects of every dataset (default: all)")
-    perf.add_argument("--seeds", default="0,1,2", help="precision: seeds (default: 0,1,2)")
+    perf.add_argument("--seeds", default="0,1,2",
+                      help="precision, adaptation: seeds (default: 0,1,2)")
+    perf.add_argument("--shots", default=None,
+                      help="adaptation: few-shot levels (default: 1,2,5,10,20)")
+    perf.add_argument("--no-loso", action="store_true",
+                      help="adaptation: compare the cache under fewshot only")
     perf.add_argument("--out", default="results/perf/precision",
                       help="precision: folder of its fp32/ and bf16/ results folders; a rerun "
                            "continues (default: results/perf/precision)")
@@ -351,14 +365,18 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
                      window=parse_window(args.window) if args.window else None,
                      retry_failed=args.retry_failed, jobs=args.jobs, scheduler=args.scheduler,
                      cache_dir=args.cache, use_cache=not args.no_cache,
-                     plugins=tuple(args.plugin), device=args.device, precision=args.precision)
+                     plugins=tuple(args.plugin), device=args.device, precision=args.precision,
+                     finetune=(tuple(s.strip() for s in args.finetune.split(",") if s.strip())
+                               if args.finetune else None),
+                     feature_cache=not args.no_feature_cache)
 
 
 def _cmd_run(args) -> int:
-    from benchmark.engine import run_benchmark, run_device, trains_networks
+    from benchmark.engine import run_benchmark, run_device, strategy_pipelines, trains_networks
     from benchmark.progress import make_progress
     from benchmark.metrics import METRIC_TITLES, greater_is_better
-    from benchmark.reporting import format_main_table, largest_shots, main_table, write_report
+    from benchmark.reporting import (format_main_table, largest_shots, main_table,
+                                     with_strategy_labels, write_report)
     from benchmark.results import read_results
     from benchmark.verify import verdict_for_report
 
@@ -379,11 +397,14 @@ def _cmd_run(args) -> int:
            if trains_networks(pipelines) else "")
         + (f", {args.jobs} jobs" if args.jobs > 1 else "")
         + (f", Dask scheduler {args.scheduler}" if args.scheduler else ""))
+    for line in strategy_pipelines(cfg)[1]:  # a strategy a model does not take: one line
+        print(f"not run: {line}")
     _preflight_weights(pipelines, say)
     summary = run_benchmark(cfg, progress=progress)
     rows = read_results(out)
     names = {p.name for p in pipelines}
     df = rows[rows["dataset"].isin([d.name for d in datasets]) & rows["model"].isin(names)]
+    df = with_strategy_labels(df)
     grid = format_main_table(main_table(largest_shots(df)), greater_is_better(args.metric))
     print()
     print(f"{METRIC_TITLES[args.metric]}, mean ± std over subjects:")
@@ -478,7 +499,7 @@ def _cmd_list(args) -> int:
 def _cmd_report(args) -> int:
     from benchmark.metrics import METRIC_TITLES, check_metric, greater_is_better, metric_of
     from benchmark.reporting import (format_main_table, largest_shots, main_table,
-                                     missing_summary, write_report)
+                                     missing_summary, with_strategy_labels, write_report)
     from benchmark.results import read_results
     from benchmark.verify import verdict_for_report
 
@@ -500,13 +521,14 @@ def _cmd_report(args) -> int:
     out = write_report(root, df, reference=args.reference, verdict=verdict, sizes=sizes,
                        folder=folder, rescored=rescored)
     metric = metric_of(df)
-    grid = format_main_table(main_table(largest_shots(df)), greater_is_better(metric))
+    shown = with_strategy_labels(df)
+    grid = format_main_table(main_table(largest_shots(shown)), greater_is_better(metric))
     if rescored:
         print(rescored)
     print(f"{METRIC_TITLES[metric]}, mean ± std over subjects:")
     print(grid.to_string() if not grid.empty else "(no finished units)")
 
-    for line in missing_summary(df)[:20]:
+    for line in missing_summary(shown)[:20]:
         print(f"  missing: {line}")
     _print_verdict(out)
     print(f"\nreport written to {out}; open {out / 'index.html'}")
@@ -592,7 +614,9 @@ def _cmd_perf(args) -> int:
                           precision=args.precision, device=args.device, workers=args.workers,
                           datasets=args.datasets, seeds=tuple(parse_int_list(args.seeds, "seed")),
                           subjects=(tuple(parse_int_list(args.subjects, "subject"))
-                                    if args.subjects else None), out=args.out)
+                                    if args.subjects else None), out=args.out,
+                          shots=(tuple(parse_int_list(args.shots, "shot")) if args.shots
+                                 else None), loso=not args.no_loso)
     unmeasured = False
     for block in perf_main(args.what, options=options):  # each printed once measured
         if isinstance(block, Unmeasured):  # no CUDA device: one line, nothing measured

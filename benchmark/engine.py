@@ -56,7 +56,8 @@ from benchmark.worker import evaluate_unit
 
 __all__ = ["RunConfig", "RunSummary", "MissingDataset", "plan_units", "run_benchmark",
            "seed_everything", "dataset_loading", "wanted", "check_one_configuration",
-           "run_pipelines", "run_device", "trains_networks"]
+           "run_pipelines", "strategy_pipelines", "run_device", "trains_networks",
+           "row_strategies"]
 
 
 @dataclass
@@ -82,9 +83,11 @@ class RunConfig:
     preset: str = "paper"  # "moabb": MOABB's paradigm defaults
     device: str = "auto"  # --device of the deep models: auto, cpu, cuda, cuda:N
     precision: str = "fp32"  # --precision of the deep models: fp32, bf16, fp16
+    finetune: tuple[str, ...] | None = None  # --finetune: None, each pipeline's own strategy
+    feature_cache: bool = True  # frozen backbones' features kept between folds and units
 
     def __post_init__(self):
-        from benchmark.models import PRECISIONS
+        from benchmark.models import PRECISIONS, STRATEGIES, check_strategy
 
         if self.precision not in PRECISIONS:
             raise UserError(f"unknown --precision {self.precision!r}; choose one of "
@@ -100,6 +103,15 @@ class RunConfig:
         if self.jobs > 1 and self.scheduler:
             raise UserError("--jobs and --scheduler exclude each other: the cluster's workers "
                             "set the parallelism; drop --jobs")
+        if self.finetune is not None:
+            self.finetune = tuple(dict.fromkeys(check_strategy(s, tuple(STRATEGIES))
+                                                for s in self.finetune))
+            if not strategy_pipelines(self)[0]:
+                names = ", ".join(p.name for p in self.pipelines)
+                raise UserError(f"--finetune {','.join(self.finetune)} applies to foundation "
+                                f"models (mirepnet, labram, ... and their *_scratch twins), and "
+                                f"none of the models asked for takes it ({names}); add "
+                                "--models foundation or drop --finetune")
 
 
 @dataclass
@@ -243,6 +255,31 @@ def plan_units(cfg: RunConfig) -> list[Unit]:
     return units
 
 
+def strategy_pipelines(cfg: RunConfig) -> tuple[list[PipelineSpec], list[str]]:
+    """The run's pipelines along its ``--finetune`` axis, and a line per model left out.
+
+    Without ``--finetune`` every pipeline runs as it is (a foundation model with its
+    file's strategy, ``full`` by default).  With it, each foundation model runs once per
+    strategy it takes (:meth:`PipelineSpec.with_strategy`; ``full`` keeps the pipeline,
+    and so its units' keys, unchanged); a model that trains from scratch (classical
+    pipelines, specialists) runs where ``full`` is asked for; whatever does not apply is
+    left out, never run under another strategy.
+    """
+    if cfg.finetune is None:
+        return list(cfg.pipelines), []
+    out, left = [], []
+    for pipe in cfg.pipelines:
+        takes = pipe.strategies() or ("full",)
+        kept = [s for s in cfg.finetune if s in takes]
+        out += [pipe.with_strategy(s) if pipe.strategies() else pipe for s in kept]
+        missing = [s for s in cfg.finetune if s not in takes]
+        if missing:
+            why = ("trains from scratch: full only" if not pipe.strategies()
+                   else f"takes {', '.join(takes)}")
+            left.append(f"{pipe.name}: --finetune {', '.join(missing)} left out ({why})")
+    return out, left
+
+
 def run_pipelines(cfg: RunConfig) -> list[PipelineSpec]:
     """The run's pipelines with its ``--precision`` given to the models that take it.
 
@@ -253,10 +290,11 @@ def run_pipelines(cfg: RunConfig) -> list[PipelineSpec]:
     made before the option existed keep their keys.  Models without a network do not
     take it: their units are the same in every precision.
     """
+    pipelines = strategy_pipelines(cfg)[0]
     if cfg.precision == "fp32":
-        return list(cfg.pipelines)
+        return pipelines
     return [p.with_parameters(precision=cfg.precision) if p.accepts("precision") else p
-            for p in cfg.pipelines]
+            for p in pipelines]
 
 
 def trains_networks(pipelines: list[PipelineSpec]) -> bool:
@@ -294,12 +332,14 @@ def check_one_configuration(units: list[Unit], store: ResultStore, cfg: RunConfi
     if rows.empty:
         return
     stored = {}
-    for r in rows[["dataset", "model", "config_digest", "metric", "preprocessing",
-                   "protocol_config", "pipeline"]].itertuples(index=False):
-        stored.setdefault((r.dataset, r.model), r)
+    strategies = row_strategies(rows)
+    for r, strategy in zip(rows[["dataset", "model", "config_digest", "metric",
+                                 "preprocessing", "protocol_config", "pipeline"]]
+                           .itertuples(index=False), strategies):
+        stored.setdefault((r.dataset, r.model, strategy), r)
     checked = set()
-    for unit in units:  # the configuration is one per (dataset, model): check each once
-        pair = (unit.spec.name, unit.pipe.name)
+    for unit in units:  # one configuration per (dataset, model, strategy): check each once
+        pair = (unit.spec.name, unit.pipe.name, unit.pipe.strategy)
         old = stored.get(pair)
         if old is None or pair in checked:
             continue
@@ -316,6 +356,27 @@ def check_one_configuration(units: list[Unit], store: ResultStore, cfg: RunConfi
             f"{store.root} holds {unit.pipe.name} on {unit.spec.name} made with another {what} "
             f"({getattr(old, what, '?')}); rows of two configurations would be averaged "
             "together: pass another --out (or remove that folder)")
+
+
+def row_strategies(rows) -> list[str]:
+    """Each stored row's adaptation strategy: its ``finetune`` column, or, for rows from
+    before it, its pipeline's (the ``finetune`` parameter of its foundation model, else
+    ``full`` for a foundation model and ``""`` for any other)."""
+    out, known = [], {}
+    finetune = rows["finetune"] if "finetune" in rows else [None] * len(rows)
+    for value, pipeline in zip(finetune, rows["pipeline"]):
+        if isinstance(value, str) and value:
+            out.append(value)
+            continue
+        if pipeline not in known:
+            try:
+                spec = PipelineSpec(**{k: v for k, v in json.loads(pipeline).items()
+                                       if k in ("name", "steps", "preprocessing")})
+                known[pipeline] = spec.strategy
+            except (TypeError, ValueError, KeyError, AttributeError, UserError):
+                known[pipeline] = ""
+        out.append(known[pipeline])
+    return out
 
 
 def wanted(status: str | None, retry_failed: bool) -> bool:
@@ -367,7 +428,8 @@ def run_benchmark(cfg: RunConfig, log: Callable[[str], None] | None = None,
         cache_dir = str(cfg.cache_dir or default_cache_dir())
     settings = EvaluationSettings(protocol=cfg.protocol, cache_dir=cache_dir,
                                   plugins=tuple(cfg.plugins), threads=threads,
-                                  token=uuid.uuid4().hex, metric=cfg.metric, device=device)
+                                  token=uuid.uuid4().hex, metric=cfg.metric, device=device,
+                                  feature_cache=cfg.feature_cache)
     versions = package_versions()
     progress.start(len(pending))
     in_flight: dict = {}  # future -> (unit, lock)

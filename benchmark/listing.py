@@ -20,7 +20,8 @@ def models_table(details: bool = False, dataset: str = "BNCI2014001") -> pd.Data
     ----------
     details : bool
         Instead of the description: the parameter count for ``dataset``'s shape, the
-        paper, the published weights and the pipeline file.
+        paper, the published weights, the pipeline file and the adaptation strategies
+        (``--finetune``) the model takes.
     dataset : str
         The dataset whose channels and classes the parameters are counted for.
     """
@@ -43,6 +44,7 @@ def models_table(details: bool = False, dataset: str = "BNCI2014001") -> pd.Data
             row["paper"] = entry.paper if entry else "; ".join(spec.citations)
             row["pretrained"] = (entry.pretrained if entry else None) or "—"
             row["source"] = spec.origin
+            row["strategies"] = ",".join(spec.strategies() or ("full",))
             del row["description"]
         rows.append(row)
     return pd.DataFrame(rows)

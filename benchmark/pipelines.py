@@ -99,6 +99,49 @@ class PipelineSpec:
             steps.append(step)
         return replace(self, steps=steps)
 
+    @property
+    def strategy(self) -> str:
+        """The adaptation strategy of its foundation model (``finetune``: its file's value
+        or the factory's default, ``full``); ``""`` for a pipeline without one."""
+        import inspect
+
+        from benchmark.models import get_model_entry
+
+        for step in self.steps:
+            if step["from"] == "models" and step["name"] in self.accepts("finetune"):
+                given = (step.get("parameters") or {}).get("finetune")
+                if given is not None:
+                    return str(given)
+                factory = get_model_entry(step["name"]).factory
+                return str(inspect.signature(factory).parameters["finetune"].default)
+        return ""
+
+    def strategies(self) -> tuple[str, ...]:
+        """The strategies its foundation model takes (``()`` without one)."""
+        from benchmark.models import model_strategies
+
+        models = self.accepts("finetune")
+        return model_strategies(models[0]) if models else ()
+
+    def with_strategy(self, strategy: str) -> "PipelineSpec":
+        """Copy whose foundation model adapts with ``strategy``; the file's options of
+        other strategies (LoRA's rank under a probe) are left out.  Unchanged (the same
+        digest) where it already has that strategy."""
+        from dataclasses import replace
+
+        from benchmark.models import options_for_strategy
+
+        if strategy == self.strategy:
+            return self
+        steps = []
+        for step in self.steps:
+            step = dict(step)
+            if step["from"] == "models" and step["name"] in self.accepts("finetune"):
+                kept = options_for_strategy(strategy, dict(step.get("parameters") or {}))
+                step["parameters"] = {**kept, "finetune": strategy}
+            steps.append(step)
+        return replace(self, steps=steps)
+
     def build(self, n_chans: int, n_outputs: int, n_times: int, sfreq: float, chs_info=None,
               **runtime):
         """Instantiate the scikit-learn estimator for data of the given shape.

@@ -34,6 +34,7 @@ class ResultRow:
     subject: int
     session: str | None
     model: str
+    finetune: str = ""  # the adaptation strategy of a foundation model; empty for the others
     protocol: str
     protocol_version: str
     shots: int | None = None
@@ -50,6 +51,7 @@ class ResultRow:
     fit_time: float | None = None
     predict_time: float | None = None
     n_params: int | None = None
+    n_trainable: int | None = None  # the parameters training changed (a probe: its head)
     # the loaded data of the row's subject
     data_chans: int | None = None
     data_sfreq: float | None = None

@@ -41,7 +41,9 @@ class Unit:
 
     @property
     def label(self) -> str:
-        return f"{self.spec.name} s{self.subject} seed{self.seed} {self.pipe.name}"
+        strategy = self.pipe.strategy
+        shown = f" ({strategy})" if strategy not in ("", "full") else ""
+        return f"{self.spec.name} s{self.subject} seed{self.seed} {self.pipe.name}{shown}"
 
 
 @dataclass
@@ -96,6 +98,7 @@ class EvaluationSettings:
     token: str = ""  # identifies the run: a worker drops its memory when it changes
     metric: str = "accuracy"  # benchmark.metrics.METRICS
     device: str = "cpu"  # the run's resolved --device (a worker may have been placed)
+    feature_cache: bool = True  # keep frozen backbones' features between folds and units
 
 
 def config_digest(pipe: PipelineSpec, pre: PreprocessingConfig, protocol: Protocol) -> str:
@@ -127,7 +130,8 @@ def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status
     key, pipe, pre, protocol = unit.key, unit.pipe, unit.pre, settings.protocol
     return ResultRow(
         dataset=key["dataset"], subject=key["subject"], session=session or key["session"],
-        model=pipe.name, protocol=protocol.name, protocol_version=protocol.version,
+        model=pipe.name, finetune=pipe.strategy, protocol=protocol.name,
+        protocol_version=protocol.version,
         seed=key["seed"], status=status, metric=settings.metric, unit_id=unit.uid,
         config_digest=config_digest(pipe, pre, protocol),
         preprocessing=json.dumps(pre.to_dict(), sort_keys=True),

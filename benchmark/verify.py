@@ -170,11 +170,12 @@ def _duplicates(rows: list[dict], where: str, problems: list[str]) -> None:
 
 
 #: what a published table shows or is keyed by: compared between units/ and results.csv
-_TEXT_COLUMNS = ("dataset", "session", "model", "protocol", "protocol_version", "status",
+_TEXT_COLUMNS = ("dataset", "session", "model", "finetune", "protocol", "protocol_version",
+                 "status",
                  "metric", "split", "classes", "config_digest", "preprocessing",
                  "protocol_config", "pipeline")
 _NUMBER_COLUMNS = ("subject", "seed", "shots", "score", "n_train", "n_test", "n_classes",
-                   "n_chans", "n_params", "data_trials")
+                   "n_chans", "n_params", "n_trainable", "data_trials")
 
 
 def _agreement(units: list[dict], csv: pd.DataFrame | None, problems: list[str]) -> None:
@@ -233,10 +234,13 @@ def _shared_splits(rows: list[dict], problems: list[str]) -> None:
 def _one_configuration(rows: list[dict], problems: list[str]) -> None:
     """One configuration (and metric) per (dataset, model): tables average their rows."""
     configs: dict = defaultdict(set)
-    for row in rows:
-        configs[(_text(row.get("dataset")), _text(row.get("model")))].add(
+    for row in rows:  # (a foundation model under each --finetune strategy is one model each)
+        configs[(_text(row.get("dataset")), _text(row.get("model")),
+                 _text(row.get("finetune")))].add(
             (_text(row.get("config_digest")), _text(row.get("metric"))))
-    for (dataset, model), found in sorted(configs.items()):
+    for (dataset, model, strategy), found in sorted(configs.items()):
+        if strategy and strategy != "full":
+            model = f"{model} ({strategy})"
         if len(found) > 1:
             problems.append(f"{model} on {dataset} has rows of {len(found)} configurations "
                             "(preprocessing, protocol, pipeline or metric differ): the tables "
@@ -250,8 +254,9 @@ def _identical_scores(rows: list[dict], warnings: list[str]) -> None:
         score = _float(row.get("score"))
         if _text(row.get("status")) != "ok" or np.isnan(score):
             continue
-        key = (_text(row.get("dataset")), _text(row.get("model")),
-               _text(row.get("protocol_config")))
+        key = (_text(row.get("dataset")), _text(row.get("model")) + (
+               f" ({_text(row.get('finetune'))})" if _text(row.get("finetune")) not in
+               ("", "full") else ""), _text(row.get("protocol_config")))
         scores[key][_int(row.get("subject"))].append(score)
     for (dataset, model, config), by_subject in sorted(scores.items()):
         if len(by_subject) < 2:

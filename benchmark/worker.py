@@ -34,7 +34,7 @@ from benchmark.datasets.loading import SubjectData, data_home, load_subject
 from benchmark.datasets.offline import network_refused
 from benchmark.errors import MissingData, NotRunnable, UserError
 from benchmark.metrics import Predictions, predictions_problem, score_predictions
-from benchmark.models import count_parameters
+from benchmark.models import FeatureCache, network_facts
 from benchmark.predictions import FoldPredictions
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info
 from benchmark.devices import device_name, resolve_device
@@ -64,6 +64,8 @@ class Worker:
         self._data: SubjectData | NotRunnable | None = None
         self._labels: np.ndarray | None = None  # class indices of the current data's trials
         self._ids: np.ndarray | None = None  # trial ids of the current data's trials
+        # frozen backbones' features, per (backbone weights, input trial): dropped with the data
+        self._features = FeatureCache(enabled=settings.feature_cache)
         self._folds: dict[SplitIdentity, list] = {}
         self._prepared: dict = {}
         # (dataset, MNE data folder) -> why its downloads are not tried (no network)
@@ -118,6 +120,7 @@ class Worker:
         if key != self._data_key:
             self._data_key, self._labels, self._folds, self._prepared = key, None, {}, {}
             self._ids = None
+            self._features.clear()
             spec = unit.spec
             try:
                 if self.settings.protocol.scope == "dataset":
@@ -232,7 +235,8 @@ class Worker:
         ytr, yte = y_all[fold.train], y_all[fold.test]
         seed_everything(unit.seed)
         model = unit.pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes), n_times=Xtr.shape[2],
-                                sfreq=data.sfreq, chs_info=chs_info(names), device=self.device)
+                                sfreq=data.sfreq, chs_info=chs_info(names), device=self.device,
+                                feature_cache=self._features)
         _set_random_state(model, unit.seed)
         seed_everything(unit.seed)  # again: building may have imported torch
         t0 = time.perf_counter()
@@ -252,21 +256,8 @@ class Worker:
                          session=fold.session, split=split, score=score, n_train=len(ytr),
                          n_test=len(yte), n_classes=len(classes), n_chans=Xtr.shape[1],
                          fit_time=t1 - t0, predict_time=predict_time,
-                         model_info=_model_info(model), n_params=count_parameters(model),
-                         **self._placement(model),
+                         **_network_columns(model),
                          **_data_facts(data, unit.subject, classes, unit.spec.sfreq)), kept
-
-    def _placement(self, model) -> dict:
-        """Where a fitted model ran and in which precision (a model without a network ran
-        on the CPU; its precision is left empty)."""
-        final = _final_step(model)
-        network = getattr(final, "module_", None)
-        if network is None or not hasattr(network, "parameters"):
-            device, precision = "cpu", ""
-        else:
-            device = str(next(network.parameters()).device)
-            precision = getattr(final, "precision", "fp32")
-        return {"device": device, "device_name": device_name(device), "precision": precision}
 
     def _row(self, unit: Unit, **fields) -> ResultRow:
         """The unit's row; one that did not get as far as a model (failed, not runnable)
@@ -374,15 +365,19 @@ def _all_classes(final, values: np.ndarray, n_classes: int, fill: float = 0.0) -
     return full
 
 
-def _final_step(model):
-    """The estimator that ends a scikit-learn pipeline (the model itself otherwise)."""
-    return model.steps[-1][1] if hasattr(model, "steps") else model
-
-
-def _model_info(model) -> str:
-    """JSON of what the fitted model reports about itself (e.g. the checkpoint it loaded)."""
-    info = getattr(_final_step(model), "model_info_", None)
-    return json.dumps(info, sort_keys=True, default=str) if info else ""
+def _network_columns(model) -> dict:
+    """The row's columns on the fitted model's network (:func:`benchmark.models.
+    network_facts`): its size, the parameters training changed, where it ran and in which
+    precision, and what it reports about itself (the checkpoint it loaded, the frozen
+    features it computed and reused).  A model without a network ran on the CPU; its
+    sizes and precision are left empty."""
+    facts = network_facts(model)
+    device = facts.get("device", "cpu")
+    info = facts.get("model_info")
+    return {"n_params": facts.get("n_params"), "n_trainable": facts.get("n_trainable"),
+            "device": device, "device_name": device_name(device),
+            "precision": facts.get("precision", ""),
+            "model_info": json.dumps(info, sort_keys=True, default=str) if info else ""}
 
 
 def _set_random_state(model, seed: int) -> None:

@@ -30,7 +30,7 @@ if __name__ != "benchmark.models":  # imported as `models` from the checkout's r
 import importlib
 
 from ._checkpoint import CheckpointError
-from ._deep import count_parameters
+from ._deep import count_parameters, network_facts
 from ._precision import PRECISIONS, autocast, check_precision, grad_scaler
 from ._discovery import (
     ENTRY_POINT_GROUP,
@@ -45,6 +45,14 @@ from ._pretrained import (
     with_checkpoints,
 )
 from ._recipe import FINETUNING, Network, Recipe, Signal, deep_model
+from ._strategies import (
+    GENERIC_STRATEGIES,
+    STRATEGIES,
+    STRATEGY_OPTIONS,
+    check_strategy,
+    model_strategies,
+    options_for_strategy,
+)
 from ._template import N_TEMPLATE_CHANNELS
 from .registry import (
     KNOWN_TAGS,
@@ -61,12 +69,20 @@ _LAZY = {
     "MIRepNet": "._mirepnet_arch",
     "MIRepNetPretrain": "._mirepnet_arch",
     "MIRepNetWeights": "._mirepnet_weights",
+    "FeatureCache": "._adaptation",
 }
 
 __all__ = [
     "CheckpointError",
     "ENTRY_POINT_GROUP",
     "FINETUNING",
+    "GENERIC_STRATEGIES",
+    "STRATEGIES",
+    "STRATEGY_OPTIONS",
+    "check_strategy",
+    "model_strategies",
+    "network_facts",
+    "options_for_strategy",
     "KNOWN_TAGS",
     "ModelEntry",
     "N_TEMPLATE_CHANNELS",

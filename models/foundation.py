@@ -24,7 +24,11 @@ from __future__ import annotations
 
 from benchmark.errors import NotRunnable
 from ._recipe import FINETUNING, RECIPE_PARAMETERS, Network, Signal, deep_model
+from ._strategies import GENERIC_STRATEGIES
 from .registry import register_model
+
+#: the classification head inside :class:`~benchmark.models._braindecode_hub.ResampledBackbone`
+HEAD = "backbone.final_layer"
 
 # name -> (backbone class, Hub repository, native rate, paper, extra tags)
 FOUNDATION: dict[str, tuple] = {
@@ -74,7 +78,8 @@ def _make_factories(name: str, backbone: str, repo: str, native_sfreq: float):
         return network(None)
 
     # the paper's recipe for every foundation model; the pipeline files name the optimizer
-    options = dict(tunable=(*RECIPE_PARAMETERS, "optimizer"), module_kwargs=False)
+    options = dict(tunable=(*RECIPE_PARAMETERS, "optimizer"), module_kwargs=False,
+                   head=HEAD, strategies=GENERIC_STRATEGIES)
     return (deep_model(FINETUNING, name=name, **options,
                        doc=f"braindecode's {backbone} with the published weights ({repo}), "
                            f"fed at {native_sfreq:g} Hz")(pretrained),

@@ -18,20 +18,27 @@ from __future__ import annotations
 
 from benchmark.errors import UserError
 from ._recipe import FINETUNING, Network, Signal, deep_model
+from ._strategies import GENERIC_STRATEGIES
 from ._template import N_TEMPLATE_CHANNELS
 from .registry import register_model
 
 HUB_SOURCE = "hf://starself/MIRepNet/MIRepNet.pth"
-FINETUNE_MODES = {"full": "none", "frozen_embedding": "embedding", "linear_probe": "encoder"}
+#: MIRepNet's strategies: every foundation model's, and its own frozen patch embedding
+STRATEGIES = (*GENERIC_STRATEGIES, "frozen_embedding")
+#: the head the probes and adapters leave trainable: the pooled token's linear layer
+HEAD = "clshead"
 
 
 def _network(finetune: str, weights=None) -> Network:
+    """The network; ``frozen_embedding`` freezes the patch embedding inside it (every
+    other strategy is the factory's, :func:`benchmark.models._recipe.adapted_classifier`)."""
     from ._mirepnet_arch import MIRepNet
 
-    if finetune not in FINETUNE_MODES:
+    if finetune not in STRATEGIES:
         raise UserError(f"unknown finetune mode {finetune!r}; choose one of "
-                        f"{', '.join(FINETUNE_MODES)}")
-    return Network(MIRepNet, {"freeze": FINETUNE_MODES[finetune]}, weights)
+                        f"{', '.join(STRATEGIES)}")
+    freeze = "embedding" if finetune == "frozen_embedding" else "none"
+    return Network(MIRepNet, {"freeze": freeze}, weights)
 
 
 @register_model(
@@ -40,7 +47,7 @@ def _network(finetune: str, weights=None) -> Network:
     pretrained=HUB_SOURCE,
     paper="Liu et al., arXiv 2507.20254, 2025",
 )
-@deep_model(FINETUNING)
+@deep_model(FINETUNING, head=HEAD, strategies=STRATEGIES)
 def mirepnet(signal: Signal, *, checkpoint: str = "hub", load_head: bool | None = None,
              finetune: str = "full") -> Network:
     """MIRepNet from pretrained weights, fine-tuned with the release's recipe.
@@ -53,8 +60,10 @@ def mirepnet(signal: Signal, *, checkpoint: str = "hub", load_head: bool | None 
     load_head : bool, optional
         Load the checkpoint's head when its class count matches the task (default), never
         (``False``) or always (``True``).
-    finetune : {"full", "frozen_embedding", "linear_probe"}
-        Train everything (the release), all but the patch embedding, or the head only.
+    finetune : str
+        The adaptation strategy (:data:`STRATEGIES`): ``full`` (the release),
+        ``frozen_embedding`` (all but the patch embedding), or one of every foundation
+        model's (:mod:`benchmark.models._strategies`).
     max_epochs, batch_size, lr, weight_decay
         The release's recipe: 10 epochs, batch 8, Adam lr 1e-3, weight decay 1e-6,
         cosine schedule.
@@ -78,7 +87,7 @@ def mirepnet(signal: Signal, *, checkpoint: str = "hub", load_head: bool | None 
     n_chans=N_TEMPLATE_CHANNELS,
     paper="Liu et al., arXiv 2507.20254, 2025 (random init: the no-pretraining ablation)",
 )
-@deep_model(FINETUNING)
+@deep_model(FINETUNING, head=HEAD, strategies=STRATEGIES)
 def mirepnet_scratch(signal: Signal, *, finetune: str = "full") -> Network:
     """MIRepNet architecture from random weights, with the release's fine-tuning recipe."""
     return _network(finetune)

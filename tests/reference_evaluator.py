@@ -34,7 +34,8 @@ from benchmark.pipelines import PipelineSpec
 from benchmark.preprocessing import PreprocessingConfig, apply_preprocessing, chs_info
 
 __all__ = ["FORBIDDEN_MODULES", "ReferenceProtocol", "RefFold", "loading_config",
-           "pipeline_config", "split_hash", "folds", "evaluate"]
+           "pipeline_config", "split_hash", "folds", "evaluate", "ridge_probe_score",
+           "RIDGE_ALPHAS"]
 
 #: the engine's modules, which the reference must not use
 FORBIDDEN_MODULES = ("benchmark.protocols", "benchmark.worker", "benchmark.engine",
@@ -204,8 +205,50 @@ def _chs_info(names: tuple[str, ...]) -> list[dict]:
 
 
 def _seed(seed: int) -> None:
+    import sys
+
     random.seed(seed)
     np.random.seed(seed)
+    if "torch" in sys.modules:  # a deep model's random initialisation
+        sys.modules["torch"].manual_seed(seed)
+
+
+#: the ridge probe's penalties, from its definition (README: 1e-8 ... 1e8, log grid)
+RIDGE_ALPHAS = tuple(10.0 ** np.arange(-8, 9))
+
+
+def ridge_probe_score(pipe: PipelineSpec, pre: PreprocessingConfig, data: SubjectData, y, fold,
+                      n_classes: int, seed: int, head: str) -> float:
+    """The ridge probe from its definition: the model's network (its full fine-tuning
+    pipeline builds it), frozen in ``eval()`` mode; the input of its head ``head`` (a
+    path) as each trial's features, flattened; scikit-learn's ``RidgeClassifierCV`` with
+    class-balanced weights and the penalty chosen by leave-one-out on the calibration
+    trials; accuracy on the test trials."""
+    import torch
+    from sklearn.linear_model import RidgeClassifierCV
+
+    Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre,
+                                     groups=fold.train_groups)
+    Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre, groups=fold.test_groups)
+    _seed(seed)
+    clf = pipe.build(n_chans=Xtr.shape[1], n_outputs=n_classes, n_times=Xtr.shape[2],
+                     sfreq=data.sfreq, chs_info=_chs_info(tuple(names)), device="cpu")
+    clf.initialize()  # builds the network as training would, without training it
+    network = clf.module_.train(False)  # eval mode
+    seen = []
+    network.get_submodule(head).register_forward_pre_hook(
+        lambda module, args: seen.append(args[0].detach().reshape(len(args[0]), -1)))
+
+    def features(X):
+        seen.clear()
+        with torch.no_grad():
+            for start in range(0, len(X), 64):
+                network(torch.as_tensor(X[start:start + 64], dtype=torch.float32))
+        return torch.cat(seen).numpy()
+
+    ridge = RidgeClassifierCV(alphas=RIDGE_ALPHAS, class_weight="balanced")
+    ridge.fit(features(Xtr), y[fold.train])
+    return float(np.mean(ridge.predict(features(Xte)) == y[fold.test]))
 
 
 #: the run's --metric -> scikit-learn's scorer of the fitted model, and its sign

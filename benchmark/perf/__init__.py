@@ -16,6 +16,9 @@ nothing; :mod:`benchmark.perf.text` turns them into lines, :func:`main` chooses:
   pool the size of pretrain7's (50,000 trials), ``--device``, ``--precision``, ``--workers``;
 * ``precision`` (:mod:`~benchmark.perf.precision`): bf16 against fp32, paired over the
   units of a grid (not in ``all``: it trains hundreds of units);
+* ``adaptation`` (:mod:`~benchmark.perf.adaptation`): backbone forward passes and wall time
+  of the probes with and without the frozen-feature cache, seconds per unit and trained
+  parameters of each strategy (not in ``all``);
 * ``gpu`` (:mod:`~benchmark.perf.gpu`): seconds per paper-protocol unit and peak memory of
   every model on one GPU, ``--jobs`` sharing it, the full grid's estimated time; written to a
   CSV that ``run --dry-run`` reads.  Where no CUDA device is, it measures nothing and says
@@ -32,6 +35,7 @@ from typing import Callable, Iterator
 
 from benchmark import devices
 from benchmark.errors import UserError, did_you_mean
+from benchmark.perf.adaptation import ADAPTATION_MODELS, FEWSHOT_SHOTS, adaptation_figures
 from benchmark.perf.classical import classical_vs_moabb
 from benchmark.perf.gpu import JOBS, NO_CUDA, gpu_figures
 from benchmark.perf.jobs import jobs_figures
@@ -74,7 +78,10 @@ class PerfOptions:
         pretrain: DataLoader worker processes.
     datasets, subjects, seeds, out
         precision: the grid run in fp32 and bf16, and the folder of its two results
-        folders (kept: a rerun continues).
+        folders (kept: a rerun continues); adaptation: its demo set (``demo``: the
+        default, SynBNCI2014004), subjects and seeds.
+    shots, loso
+        adaptation: the few-shot levels (default 1, 2, 5, 10, 20) and whether LOSO runs.
     """
 
     repeats: int = 3
@@ -88,6 +95,8 @@ class PerfOptions:
     subjects: tuple[int, ...] | None = None
     seeds: tuple[int, ...] = (0, 1, 2)
     out: str = "results/perf/precision"
+    shots: tuple[int, ...] | None = None
+    loso: bool = True
 
 
 class Unmeasured(str):
@@ -108,6 +117,11 @@ BENCHMARKS: dict[str, Callable[[PerfOptions], object]] = {
                                                     workers=options.workers),
     "gpu": lambda options: gpu_figures(models=options.models, jobs=options.jobs,
                                        precision=options.precision, csv=options.csv),
+    "adaptation": lambda options: adaptation_figures(
+        dataset="SynBNCI2014004" if options.datasets == "demo" else options.datasets,
+        subjects=options.subjects, seeds=options.seeds, shots=options.shots or FEWSHOT_SHOTS,
+        models=(options.models.split(",") if options.models else ADAPTATION_MODELS),
+        loso=options.loso, device="cpu" if options.device == "auto" else options.device),
     "precision": lambda options: precision_comparison(
         out=options.out, models=(options.models.split(",") if options.models
                                  else PRECISION_MODELS),
@@ -115,8 +129,9 @@ BENCHMARKS: dict[str, Callable[[PerfOptions], object]] = {
         device=options.device),
 }
 
-#: Benchmarks ``all`` leaves out: ``precision`` trains hundreds of units (hours on a CPU).
-NOT_IN_ALL = ("precision",)
+#: Benchmarks ``all`` leaves out: ``precision`` and ``adaptation`` train hundreds of units
+#: (hours on a CPU).
+NOT_IN_ALL = ("precision", "adaptation")
 
 #: The benchmarks that measure only on a CUDA device, and the line they give without one.
 NEEDS_CUDA: dict[str, str] = {"gpu": NO_CUDA}

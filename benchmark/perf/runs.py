@@ -14,7 +14,8 @@ CLASSICAL = ("csp_lda", "ts_lr", "mdm")
 
 
 def timed_suite_run(specs: Sequence, models: Sequence[str], protocol, subjects: Sequence[int],
-                    out: Path, cache: Path, jobs: int = 1, seeds: Sequence[int] = (0,)) -> tuple:
+                    out: Path, cache: Path, jobs: int = 1, seeds: Sequence[int] = (0,),
+                    **config) -> tuple:
     """Seconds and the finished rows of one engine run (its progress not shown).
 
     Parameters
@@ -33,6 +34,9 @@ def timed_suite_run(specs: Sequence, models: Sequence[str], protocol, subjects: 
         Worker processes.
     seeds : sequence of int
         Seeds of the grid.
+    **config
+        More fields of :class:`benchmark.engine.RunConfig` (``finetune``,
+        ``feature_cache``...).
 
     Returns
     -------
@@ -52,7 +56,7 @@ def timed_suite_run(specs: Sequence, models: Sequence[str], protocol, subjects: 
 
     cfg = RunConfig(pipelines=select_pipelines(",".join(models), discover_pipelines()),
                     datasets=list(specs), protocol=protocol, seeds=list(seeds), out=str(out),
-                    subjects=list(subjects), jobs=jobs, cache_dir=str(cache))
+                    subjects=list(subjects), jobs=jobs, cache_dir=str(cache), **config)
     seconds, summary = timed_call(lambda: run_benchmark(cfg, log=lambda line: None))
     if summary.failed:
         raise RuntimeError(f"perf run failed: {summary.failed[:3]}")

@@ -10,6 +10,7 @@ from functools import singledispatch
 from typing import Iterable
 
 from benchmark.estimate import format_duration
+from benchmark.perf.adaptation import AdaptationFigures
 from benchmark.perf.classical import ClassicalVsMoabb
 from benchmark.perf.gpu import GpuPerf, GridEstimate
 from benchmark.perf.jobs import JobsFigures
@@ -216,3 +217,27 @@ def _(figures: PretrainThroughput) -> str:
 @format_figures.register
 def _(figures: PrecisionComparison) -> str:
     return "\n".join(figures.lines())
+
+
+@format_figures.register
+def _(figures: AdaptationFigures) -> str:
+    lines = [f"frozen-feature cache on {figures.dataset}, subjects "
+             f"{_span(list(figures.subjects))}, seeds {_span(list(figures.seeds))}; fewshot k = "
+             f"{', '.join(map(str, figures.shots))}; linear_probe and ridge_probe:",
+             "  protocol  model              units  backbone trials (cache / none)   "
+             "wall s (cache / none)   max score diff"]
+    for r in figures.cache:
+        fewer = r["forwarded_without"] / max(1, r["forwarded"])
+        faster = r["seconds_without"] / max(1e-9, r["seconds"])
+        lines.append(f"  {r['protocol']:<9} {r['model']:<18} {r['units']:>5}  "
+                     f"{r['forwarded']:>7,} / {r['forwarded_without']:>7,} ({fewer:4.1f}x fewer)"
+                     f"   {r['seconds']:7.1f} / {r['seconds_without']:7.1f} ({faster:3.1f}x)"
+                     f"   {r['max_score_difference']:.1e}")
+    if figures.strategies:
+        lines += [f"strategies, fewshot on subject {figures.subjects[0]}, seed "
+                  f"{figures.seeds[0]}:", "  model              strategy        units  "
+                  "s per unit   parameters trained"]
+        lines += [f"  {r['model']:<18} {r['strategy']:<14} {r['units']:>6}  "
+                  f"{r['s_per_unit']:>10.1f}   {r['n_trainable'] or 0:>12,}"
+                  for r in figures.strategies]
+    return "\n".join(lines)

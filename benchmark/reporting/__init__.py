@@ -32,6 +32,7 @@ from benchmark.reporting.aggregation import (
     learning_curve_table,
     main_table,
     subject_scores,
+    with_strategy_labels,
 )
 from benchmark.reporting.formats import to_markdown
 from benchmark.reporting.paper_table import paper_table
@@ -40,4 +41,4 @@ from benchmark.reporting.writer import REPORT_FILES, VERDICT_FILE, write_report
 
 __all__ = ["write_report", "REPORT_FILES", "VERDICT_FILE", "main_table", "format_main_table",
            "learning_curve_table", "largest_shots", "subject_scores", "missing_summary",
-           "paper_table", "to_markdown"]
+           "paper_table", "to_markdown", "with_strategy_labels"]

@@ -14,10 +14,39 @@ import pandas as pd
 from benchmark.metrics import CHANCE_ALPHA, chance_level, chance_threshold, metric_of
 
 __all__ = ["largest_shots", "subject_scores", "main_table", "learning_curve_table",
+           "with_strategy_labels", "STRATEGY_MARK", "base_model", "adaptation_rows",
+           "adaptation_table",
            "subject_chance", "chance_counts", "summed_confusions", "MAIN_TABLE_COLUMNS"]
 
 #: the columns of :func:`main_table`
 MAIN_TABLE_COLUMNS = ["dataset", "model", "mean", "std", "n_subjects", "n_seeds", "chance"]
+
+
+#: between a model and its adaptation strategy in a label (``labram · ridge_probe``)
+STRATEGY_MARK = " · "
+
+
+def with_strategy_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each foundation model's rows named with their strategy where the
+    results hold any strategy but ``full`` (``labram · ridge_probe``), so that no table
+    averages over strategies; results of ``full`` alone keep the plain names.  The
+    ``finetune`` column is empty for models without strategies (classical pipelines,
+    specialists): they keep their names."""
+    if "finetune" not in df or df.empty:
+        return df
+    strategy = df["finetune"].fillna("").astype(str)
+    if not ((strategy != "") & (strategy != "full")).any():
+        return df
+    out = df.copy()
+    marked = strategy != ""
+    out.loc[marked, "model"] = out.loc[marked, "model"].astype(str) + STRATEGY_MARK \
+        + strategy[marked]
+    return out
+
+
+def base_model(label: str) -> str:
+    """The model of a label (``labram`` of ``labram · ridge_probe``)."""
+    return str(label).split(STRATEGY_MARK)[0]
 
 
 def _std(values: pd.Series) -> float:
@@ -187,3 +216,35 @@ def summed_confusions(df: pd.DataFrame, confusions: dict) -> dict:
             classes = [str(i) for i in range(len(total))]
         out[(dataset, model)] = (classes, total, used, without)
     return out
+
+
+def adaptation_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of foundation models (those with an adaptation strategy), when the
+    results compare strategies: more than one, or any but ``full``.  Empty otherwise."""
+    if "finetune" not in df or df.empty:
+        return df.iloc[:0]
+    strategy = df["finetune"].fillna("").astype(str)
+    mine = df[strategy != ""]
+    used = set(strategy[strategy != ""])
+    return mine if len(used) > 1 or used - {"full"} else df.iloc[:0]
+
+
+def adaptation_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Per (dataset, model, strategy): mean and std over subjects (each subject's score
+    averaged over seeds and folds, few-shot rows at the largest ``k``).
+
+    Columns: ``dataset, model, finetune, mean, std, n_subjects, n_trainable``.
+    """
+    cols = ["dataset", "model", "finetune", "mean", "std", "n_subjects", "n_trainable"]
+    rows = adaptation_rows(df)
+    ok = largest_shots(rows[rows["status"] == "ok"]).copy()
+    if ok.empty:
+        return pd.DataFrame(columns=cols)
+    ok["score"] = ok["score"].astype(float)
+    ok["n_trainable"] = pd.to_numeric(ok.get("n_trainable"), errors="coerce")
+    per_subject = ok.groupby(["dataset", "model", "finetune", "subject"], as_index=False).agg(
+        score=("score", "mean"), n_trainable=("n_trainable", "max"))
+    table = per_subject.groupby(["dataset", "model", "finetune"], as_index=False).agg(
+        mean=("score", "mean"), std=("score", _std), n_subjects=("subject", "nunique"),
+        n_trainable=("n_trainable", "max"))
+    return table[cols]

@@ -16,7 +16,7 @@ from benchmark.metrics import METRIC_TITLES, bounded, metric_of
 from benchmark.reporting.statistics import ALPHA, duplicates_sentence, friedman_nemenyi
 
 __all__ = ["accuracy_bars", "learning_curves", "radar", "paired_scatter", "cd_diagram",
-           "confusion_matrices"]
+           "confusion_matrices", "strategy_bars"]
 
 
 def _plt():
@@ -338,5 +338,46 @@ def confusion_matrices(matrices: dict, dataset: str, stem: Path) -> Path | None:
         ax.axis("off")
     fig.suptitle(f"{dataset}: confusion matrices summed over subjects (counts, row %)",
                  fontsize=10)
+    fig.tight_layout()
+    return _save(fig, stem)
+
+
+def strategy_bars(df: pd.DataFrame, stem: Path) -> Path | None:
+    """Per dataset, each foundation model's strategies side by side: the mean over
+    subjects with its 95 % confidence interval (seaborn's bootstrap), subjects as dots.
+
+    ``df`` holds the rows of the models that have strategies (``finetune``)."""
+    ok = df[df["status"] == "ok"]
+    if ok.empty:
+        return None
+    per_subject = _per_subject(ok, ("finetune",))
+    plt = _plt()
+    import seaborn as sns
+
+    metric, title = _metric(df)
+    datasets = sorted(per_subject["dataset"].unique())
+    strategies = list(dict.fromkeys(sorted(per_subject["finetune"].unique(),
+                                           key=lambda s: (s != "full", s))))
+    models = sorted(per_subject["model"].unique())
+    fig, axes = plt.subplots(1, len(datasets), squeeze=False, sharey=True,
+                             figsize=(max(4.5, 1.1 * len(models) * max(1, len(strategies)) ** 0.5)
+                                      * len(datasets), 4.2))
+    for ax, d in zip(axes[0], datasets):
+        sub = per_subject[per_subject["dataset"] == d]
+        sns.barplot(data=sub, x="model", y=_SCORE, hue="finetune", order=models,
+                    hue_order=strategies, errorbar=("ci", 95), capsize=0.08, alpha=0.85,
+                    ax=ax, legend=ax is axes[0][-1])
+        sns.stripplot(data=sub, x="model", y=_SCORE, hue="finetune", order=models,
+                      hue_order=strategies, dodge=True, color="black", size=2.5, legend=False,
+                      ax=ax)
+        ax.set_title(d, fontsize=10)
+        ax.set_ylim(*_limits(metric, per_subject[_SCORE]))
+        ax.set_ylabel(title)
+        ax.tick_params(axis="x", rotation=30)
+    if axes[0][-1].get_legend() is not None:
+        axes[0][-1].legend(title="strategy", fontsize=8, bbox_to_anchor=(1.01, 1),
+                           loc="upper left")
+    fig.suptitle(f"Adaptation strategies: {title}, mean over subjects with 95 % CI; dots: "
+                 "subjects", fontsize=10)
     fig.tight_layout()
     return _save(fig, stem)

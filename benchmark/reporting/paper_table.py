@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.metrics import greater_is_better, metric_of
-from benchmark.reporting.aggregation import largest_shots, main_table
+from benchmark.reporting.aggregation import base_model, largest_shots, main_table
 from benchmark.reporting.formats import bold, underline
 from benchmark.reporting.paper_reference import PAPER_DATASETS
 from benchmark.reporting.tables import mean_std_cell
@@ -65,8 +65,10 @@ def _families() -> dict[str, tuple[str, int]]:
 
 
 def family_of(model: str) -> str:
-    """The family of ``model`` (a ``*_scratch`` model: its twin's; unknown: ``other``)."""
+    """The family of ``model`` (a ``*_scratch`` model: its twin's; ``labram · lora``:
+    labram's; unknown: ``other``)."""
     known = _families()
+    model = base_model(model)
     base = model.removesuffix(_SCRATCH)
     return known.get(model, known.get(base, (OTHER_FAMILY, 0)))[0]
 
@@ -76,10 +78,11 @@ def row_order(models) -> list[tuple[str, str]]:
     known = _families()
     families = (*FAMILIES, OTHER_FAMILY)
 
-    def key(model: str):
+    def key(label: str):
+        model = base_model(label)
         base = model.removesuffix(_SCRATCH)
         position = known.get(model, known.get(base, ("", len(known))))[1]
-        return families.index(family_of(model)), position, base, model != base
+        return families.index(family_of(model)), position, base, model != base, label
 
     return [(family_of(m), m) for m in sorted(set(models), key=key)]
 

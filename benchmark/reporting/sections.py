@@ -23,6 +23,8 @@ from benchmark.metrics import (
 )
 from benchmark.reporting import figures
 from benchmark.reporting.aggregation import (
+    adaptation_rows,
+    adaptation_table,
     chance_counts,
     largest_shots,
     learning_curve_table,
@@ -35,6 +37,7 @@ from benchmark.reporting.html_page import Section
 from benchmark.reporting.paper_table import paper_table, paper_table_note
 from benchmark.reporting.statistics import (
     ALPHA,
+    pretraining_gain,
     average_ranks,
     choose_reference,
     compare_to_reference,
@@ -42,6 +45,7 @@ from benchmark.reporting.statistics import (
     independent_datasets,
 )
 from benchmark.reporting.tables import (
+    mean_std_cell,
     chance_grid,
     confusion_table,
     datasets_table,
@@ -54,7 +58,8 @@ from benchmark.reporting.tables import (
 )
 
 __all__ = ["paper_table_sections", "main_table_sections", "learning_curve_sections",
-           "statistics_sections", "confusion_sections", "about_sections", "files_of",
+           "statistics_sections", "confusion_sections", "adaptation_sections", "about_sections",
+           "files_of",
            "score_title", "metric_note"]
 
 _LARGEST_K = (" Protocols with several k: the largest k per dataset; every k is in "
@@ -269,6 +274,67 @@ def confusion_sections(df: pd.DataFrame, out: Path, confusions: dict) -> list[Se
         if stem is not None:
             sections.append(Section(f"Confusion matrices: {dataset}", figure=stem,
                                     files=files_of(stem_name, True)))
+    return sections
+
+
+def adaptation_sections(df: pd.DataFrame, out: Path) -> list[Section]:
+    """``adaptation.*``, ``pretraining_gain.*``, the strategies figure and one learning
+    curve per strategy: where the results compare adaptation strategies.
+
+    ``df`` is the results table with plain model names and the ``finetune`` column.
+    """
+    rows = adaptation_rows(df)
+    if rows.empty:
+        return []
+    table = adaptation_table(rows)
+    if table.empty:
+        return []
+    shown = table.assign(cell=[mean_std_cell(m, s) for m, s in zip(table["mean"], table["std"])])
+    grid = shown.pivot(index=["dataset", "model"], columns="finetune", values="cell").fillna("—")
+    order = sorted(grid.columns, key=lambda s: (s != "full", s))
+    grid = grid[order]
+    grid.columns.name = None
+    trainable = table.dropna(subset=["n_trainable"]).groupby(["model", "finetune"])[
+        "n_trainable"].max()
+    note = ("Per dataset and foundation model, each adaptation strategy's score: mean ± std "
+            "over subjects (seeds and folds averaged first); tables never average over "
+            "strategies." + metric_note(df))
+    if len(trainable):
+        note += " Parameters trained: " + "; ".join(
+            f"{m} · {s}: {int(n):,}" for (m, s), n in trainable.items()) + "."
+    if _fewshot(df):
+        note += _LARGEST_K
+    sections = [table_section(grid, out, "adaptation", "Adaptation strategies", note,
+                              data=table)]
+    gain, gain_note = pretraining_gain(rows)
+    if not gain.empty:
+        cells = pd.DataFrame({
+            "dataset": gain["dataset"], "model": gain["model"], "strategy": gain["finetune"],
+            "subjects": gain["n_subjects"],
+            "pretrained": gain["pretrained_mean"].map("{:.1f}".format),
+            "scratch": gain["scratch_mean"].map("{:.1f}".format),
+            "gain": gain["gain"].map(lambda v: f"{round(v, 1) + 0.0:+.1f}"),
+            "wins": [f"{w}/{n}" for w, n in zip(gain["wins"], gain["n_subjects"])],
+            "p (H1: pretrained better)": gain["p_pretrained_better"].map("{:.3g}".format),
+            "Holm p (pretrained better)": gain["p_pretrained_better_holm"].map("{:.3g}".format),
+            "p (H1: scratch better)": gain["p_scratch_better"].map("{:.3g}".format),
+            "Holm p (scratch better)": gain["p_scratch_better_holm"].map("{:.3g}".format),
+            "test": gain["test"]}).set_index("dataset")
+        sections.append(table_section(cells, out, "pretraining_gain",
+                                      "Pretraining gain: pretrained minus *_scratch, per "
+                                      "strategy", gain_note + ".", data=gain))
+    stem = figures.strategy_bars(largest_shots(rows), out / "adaptation")
+    if stem is not None:
+        sections.append(Section("Adaptation strategies side by side", figure=stem,
+                                files=files_of("adaptation", True)))
+    if _fewshot(rows):
+        for strategy in sorted(rows["finetune"].dropna().unique(),
+                               key=lambda s: (s != "full", s)):
+            stem_name = f"learning_curves_{strategy}"
+            stem = figures.learning_curves(rows[rows["finetune"] == strategy], out / stem_name)
+            if stem is not None:
+                sections.append(Section(f"Learning curves under {strategy}", figure=stem,
+                                        files=files_of(stem_name, True)))
     return sections
 
 

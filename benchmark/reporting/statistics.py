@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.metrics import greater_is_better, metric_of
-from benchmark.reporting.aggregation import subject_scores
+from benchmark.reporting.aggregation import STRATEGY_MARK, base_model, subject_scores
 
 __all__ = ["compare_to_reference", "average_ranks", "choose_reference", "paired_pvalues",
            "holm", "friedman_nemenyi", "FriedmanNemenyi", "independent_datasets",
@@ -136,6 +136,10 @@ def choose_reference(scores: pd.DataFrame, wanted: str = "mirepnet",
     models = set(scores["model"])
     if wanted in models:
         return wanted, f"reference: {wanted}"
+    labelled = sorted(m for m in models if base_model(m) == wanted)  # under strategies
+    if labelled:
+        chosen = next((m for m in labelled if m.endswith(f"{STRATEGY_MARK}full")), labelled[0])
+        return chosen, f"reference: {chosen}"
     if scores.empty:
         return wanted, f"reference {wanted}: no finished units"
     means = scores.groupby("model")["score"].mean()
@@ -411,3 +415,63 @@ def friedman_nemenyi(means: pd.DataFrame, higher_is_better: bool = True,
         nemenyi = sp.posthoc_nemenyi_friedman(complete.to_numpy())
         nemenyi.index = nemenyi.columns = complete.columns
     return FriedmanNemenyi(complete, ranks, p_friedman, nemenyi, cd, dropped, same)
+
+
+#: the suffix of a foundation model's twin from random weights
+SCRATCH = "_scratch"
+#: the columns of :func:`pretraining_gain`
+GAIN_COLUMNS = ["dataset", "model", "finetune", "n_subjects", "pretrained_mean",
+                "scratch_mean", "gain", "wins", "p_pretrained_better",
+                "p_pretrained_better_holm", "p_scratch_better", "p_scratch_better_holm",
+                "test"]
+
+
+def pretraining_gain(df: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, str]:
+    """What pretraining adds: each pretrained model against its ``*_scratch`` twin under
+    the same strategy, per dataset, over the subjects both finished.
+
+    ``df`` holds the rows with their ``finetune`` column (not the labelled models).
+    ``gain`` is pretrained minus scratch (x 100; for a loss, lower is better and a
+    negative gain is the pretrained model's advantage); the one-sided paired tests are
+    :func:`paired_pvalues` (both directions, oriented by the metric), Holm over the
+    (model, strategy) pairs of each dataset.
+    """
+    metric = metric_of(df)
+    sign = 1.0 if greater_is_better(metric) else -1.0
+    ok = df[df["status"] == "ok"]
+    if "finetune" not in ok or ok.empty:
+        return pd.DataFrame(columns=GAIN_COLUMNS), ""
+    ok = ok.assign(model=ok["model"].astype(str) + "\t" + ok["finetune"].fillna("")
+                   .astype(str))
+    scores = subject_scores(ok)
+    rows = []
+    for dataset, part in scores.groupby("dataset"):
+        table = part.pivot(index="subject", columns="model", values="score")
+        for column in table.columns:
+            model, strategy = column.split("\t")
+            twin = f"{model}{SCRATCH}\t{strategy}"
+            if model.endswith(SCRATCH) or twin not in table:
+                continue
+            pair = table[[column, twin]].dropna()
+            if len(pair) < 2:
+                continue
+            pre, scr = pair[column].to_numpy(), pair[twin].to_numpy()
+            p_pre, p_scr, test = paired_pvalues(sign * pre, sign * scr, seed)
+            rows.append({"dataset": dataset, "model": model, "finetune": strategy,
+                         "n_subjects": len(pair), "pretrained_mean": 100 * pre.mean(),
+                         "scratch_mean": 100 * scr.mean(), "gain": 100 * (pre - scr).mean(),
+                         "wins": int(np.sum(sign * pre > sign * scr)),
+                         "p_pretrained_better": p_pre, "p_scratch_better": p_scr,
+                         "test": test})
+    out = pd.DataFrame(rows, columns=GAIN_COLUMNS)
+    for direction in ("p_pretrained_better", "p_scratch_better"):
+        out[f"{direction}_holm"] = (out.groupby("dataset")[direction].transform(holm)
+                                    if not out.empty else pd.Series(dtype=float))
+    note = (f"Each pretrained model against its *_scratch twin (the same network from random "
+            f"weights) under the same adaptation strategy; metric {metric} "
+            f"({'higher' if sign > 0 else 'lower'} is better); gain: pretrained minus "
+            f"scratch, mean over subjects x 100; wins: subjects where the pretrained model is "
+            f"better. One-sided paired tests over subjects at alpha = {ALPHA} (permutation "
+            f"test below {PERM_CUTOFF} subjects, Wilcoxon signed-rank from the rank sum from "
+            f"{PERM_CUTOFF}); Holm over the pairs compared on each dataset")
+    return out[GAIN_COLUMNS], note

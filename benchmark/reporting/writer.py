@@ -24,9 +24,11 @@ import pandas as pd
 
 from benchmark.errors import UserError
 from benchmark.predictions import stored_confusions
+from benchmark.reporting.aggregation import with_strategy_labels
 from benchmark.reporting.html_page import Section, write_index
 from benchmark.reporting.sections import (
     about_sections,
+    adaptation_sections,
     confusion_sections,
     learning_curve_sections,
     main_table_sections,
@@ -40,6 +42,8 @@ __all__ = ["write_report", "REPORT_FILES", "VERDICT_FILE"]
 #: The tables a full report writes (each as .md, .tex and .csv).
 REPORT_FILES = ("paper_table", "main_table", "chance", "learning_curves", "statistics",
                 "ranks", "confusion", "datasets", "model_sizes", "reference_scores")
+#: the tables a report comparing adaptation strategies adds
+ADAPTATION_FILES = ("adaptation", "pretraining_gain")
 
 #: the audit's lines, written next to the report's tables
 VERDICT_FILE = "verify.txt"
@@ -87,6 +91,7 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
             old.unlink()
     if verdict is not None:
         (out / VERDICT_FILE).write_text("\n".join(verdict.lines()) + "\n")
+    raw, df = df, with_strategy_labels(df)  # a foundation model under each strategy: a row
     missing = missing_summary(df) if not df.empty else ["no result rows"]
     confusions = stored_confusions(results_dir) if not df.empty else {}
     sections: list[Section] = [
@@ -95,6 +100,7 @@ def write_report(results_dir: str | Path, df: pd.DataFrame, reference: str = "mi
         *learning_curve_sections(df, out),
         *statistics_sections(df, out, reference),
         *confusion_sections(df, out, confusions),
+        *adaptation_sections(raw, out),
         *about_sections(df, out, sizes),
     ]
     write_index(out, f"MIRepNet benchmark report: {Path(results_dir).resolve().name}", sections,

@@ -113,13 +113,21 @@ def test_finetune_modes_freeze_what_they_say(mirepnet_checkpoint, rng):
                            checkpoint=mirepnet_checkpoint, finetune=mode, max_epochs=2)
         est.fit(X, y)
         state = torch.load(mirepnet_checkpoint, weights_only=True)
+        if mode == "linear_probe":  # a pipeline: the frozen network, then its head
+            network = est.steps[0][1].module_
+            assert {n.split(".")[0] for n, p in network.named_parameters()
+                    if p.requires_grad} == set()
+            for key, value in network.state_dict().items():
+                if not key.startswith("clshead") and "num_batches" not in key:
+                    torch.testing.assert_close(value, state[key], rtol=0, atol=0)
+            continue
         for key, value in est.module_.state_dict().items():
             top = key.split(".")[0]
             if top not in trainable and "num_batches" not in key:
                 torch.testing.assert_close(value, state[key], msg=f"{mode}: {key} changed")
         grads = {n.split(".")[0] for n, p in est.module_.named_parameters() if p.requires_grad}
         assert grads == trainable
-    with pytest.raises(UserError, match="unknown finetune mode"):
+    with pytest.raises(UserError, match="unknown --finetune strategy 'half'"):
         create_model("mirepnet_scratch", n_chans=45, n_outputs=2, n_times=200, sfreq=250.0,
                      finetune="half")
 

@@ -34,13 +34,21 @@ _SIGNAL = "n_chans: 'int', n_outputs: 'int', n_times: 'int', sfreq: 'float', chs
 _SPECIALIST = (_SIGNAL + "max_epochs: 'int' = 100, batch_size: 'int' = 8, lr: 'float' = 0.001, "
                "weight_decay: 'float' = {wd}, device: 'str | None' = None, "
                "precision: 'str' = 'fp32', **module_kwargs")
-_FOUNDATION = (_SIGNAL + "{checkpoint}max_epochs: 'int' = 10, batch_size: 'int' = 8, "
+# the adaptation strategies' options (issue 22), after the model's own
+_ADAPTATION = ("lora_r: 'int | None' = None, lora_alpha: 'int | None' = None, "
+               "lora_dropout: 'float | None' = None, lp_epochs: 'int | None' = None, "
+               "lp_lr: 'float | None' = None, ft_lr: 'float | None' = None, ")
+_FOUNDATION = (_SIGNAL + "{checkpoint}finetune: 'str' = 'full', " + _ADAPTATION
+               + "max_epochs: 'int' = 10, batch_size: 'int' = 8, "
                "lr: 'float' = 0.001, weight_decay: 'float' = 1e-06, optimizer: 'str' = 'adam', "
-               "device: 'str | None' = None, precision: 'str' = 'fp32'")
-_MIREPNET = (_SIGNAL + "{options}finetune: 'str' = 'full', max_epochs: 'int' = 10, "
+               "device: 'str | None' = None, precision: 'str' = 'fp32', feature_cache=None")
+_MIREPNET = (_SIGNAL + "{options}finetune: 'str' = 'full', " + _ADAPTATION
+             + "max_epochs: 'int' = 10, "
              "batch_size: 'int' = 8, lr: 'float' = 0.001, weight_decay: 'float' = 1e-06, "
-             "device: 'str | None' = None, precision: 'str' = 'fp32', **module_kwargs")
-# model -> its factory's signature, as before (plus --precision, issue 16)
+             "device: 'str | None' = None, precision: 'str' = 'fp32', feature_cache=None, "
+             "**module_kwargs")
+# model -> its factory's signature, as before (plus --precision, issue 16; the adaptation
+# strategies and the feature cache of the foundation models, issue 22)
 OLD_SIGNATURES = {
     **{n: _SPECIALIST.format(wd="0.0") for n in ("eegnet", "shallowconvnet", "deepconvnet",
                                                    "ifnet", "eegconformer", "fbcnet", "atcnet",
@@ -96,9 +104,9 @@ def test_the_estimator_follows_the_recipe():
 
 def test_a_refused_parameter_names_the_model():
     with pytest.raises(TypeError, match=r"^biot_scratch\(\) got an unexpected keyword argument "
-                                        "'finetune'"):
+                                        "'load_head'"):
         create_model("biot_scratch", n_chans=22, n_outputs=2, n_times=500, sfreq=250.0,
-                     finetune="full")
+                     load_head=True)
 
 
 def test_deep_model_builds_a_factory_from_a_network_function():

@@ -408,3 +408,28 @@ def test_a_loss_metric_tests_and_ranks_the_lowest_as_best(tmp_path):
     grid = format_main_table(main_table(df), higher_is_better=False)
     assert grid.loc["A", "mirepnet"].startswith("**")
     assert not grid.loc["A", "csp_lda"].startswith("**")
+
+
+def test_pretraining_gain_pairs_each_model_with_its_twin_under_one_strategy():
+    from benchmark.reporting.statistics import pretraining_gain
+
+    rng = np.random.default_rng(10)
+    base = rng.uniform(0.5, 0.7, 8)
+    rows = []
+    for model, strategy, shift in (("mirepnet", "full", 0.10), ("mirepnet_scratch", "full", 0.0),
+                                   ("mirepnet", "ridge_probe", -0.05),
+                                   ("mirepnet_scratch", "ridge_probe", 0.0),
+                                   ("labram", "full", 0.02)):  # no twin: not compared
+        part = _results({("A", model): base + shift + rng.uniform(-0.005, 0.005, 8)})
+        rows.append(part.assign(finetune=strategy))
+    df = pd.concat(rows, ignore_index=True)
+    gain, note = pretraining_gain(df)
+    assert sorted(zip(gain["model"], gain["finetune"])) == [("mirepnet", "full"),
+                                                            ("mirepnet", "ridge_probe")]
+    full = gain.set_index("finetune").loc["full"]
+    probe = gain.set_index("finetune").loc["ridge_probe"]
+    assert full["gain"] > 9 and full["wins"] == 8
+    assert full["p_pretrained_better"] == pytest.approx(1 / 256)  # exact: every sign flip
+    assert probe["gain"] < -4 and probe["wins"] == 0 and probe["p_scratch_better"] < 0.01
+    assert (gain["p_pretrained_better_holm"] >= gain["p_pretrained_better"]).all()
+    assert "pretrained minus scratch" in note
