@@ -118,10 +118,12 @@ class Worker:
             self._data_key, self._labels, self._folds, self._prepared = key, None, {}, {}
             spec = unit.spec
             try:
+                reason = self.settings.protocol.cannot_run(spec)
+                if reason is not None:  # known from the spec: nothing is loaded
+                    raise NotRunnable(reason)
                 if self.settings.protocol.scope == "dataset":
                     self._data = SubjectData.concatenate(
-                        [self._load_one(spec, s, unit.loading)
-                         for s in range(1, spec.n_subjects + 1)])
+                        [self._load_one(spec, s, unit.loading) for s in spec.subject_ids])
                 else:
                     self._data = self._load_one(spec, unit.subject, unit.loading)
             except NotRunnable as exc:
@@ -164,9 +166,10 @@ class Worker:
                 self._labels = np.array([classes.index(c) for c in data.y])
             y_all = self._labels
             out_of_memory = None
+            fitted: dict = {"seconds": 0.0}  # the unit's model by its training trials (_fit_fold)
             for fold, split in self.folds(unit, data, y_all):
                 try:
-                    rows.append(self._fit_fold(unit, data, fold, split, classes, y_all))
+                    rows.append(self._fit_fold(unit, data, fold, split, classes, y_all, fitted))
                 except (KeyboardInterrupt, SystemExit, UserError):
                     raise
                 except Exception as exc:  # this fold fails; the unit's other folds go on
@@ -199,31 +202,54 @@ class Worker:
         folds = f", {len(ok)} folds" if len(ok) > 1 else ""
         failed = f", {len(rows) - len(ok)} fold(s) failed" if len(ok) < len(rows) else ""
         message = (f"{self.settings.metric} {mean:.3f}{folds}{failed} "
-                   f"(fit {sum(r.fit_time for r in ok):.1f} s)")
+                   f"(fit {fitted['seconds']:.1f} s)")
         return UnitResult(unit.uid, "ok", rows, "\n".join(errors), message)
 
-    def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all
-                  ) -> ResultRow:
-        """Calibrate on ``fold.train``, score on ``fold.test``; the result row."""
-        pre = unit.pre
-        pkey = (self.identity(unit).with_fold(fold.fold), pre.digest())
-        if pkey not in self._prepared:
-            if len(self._prepared) >= 2 and self.settings.protocol.scope == "dataset":
+    def _part(self, unit: Unit, data: SubjectData, fold, part: str):
+        """``(X, channel names)`` of a fold's calibration (``"train"``) or test part after
+        the unit's preprocessing, kept for the next units of the same split."""
+        key = (self.identity(unit).with_fold(fold.fold), unit.pre.digest(), part)
+        if key not in self._prepared:
+            if len(self._prepared) >= 4 and self.settings.protocol.scope == "dataset":
                 self._prepared.clear()  # cross-subject training sets are large: keep few
-            Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre,
-                                             groups=fold.train_groups)
-            Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre,
-                                         groups=fold.test_groups)
-            self._prepared[pkey] = (Xtr, Xte, names)
-        Xtr, Xte, names = self._prepared[pkey]
-        ytr, yte = y_all[fold.train], y_all[fold.test]
-        seed_everything(unit.seed)
-        model = unit.pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes), n_times=Xtr.shape[2],
-                                sfreq=data.sfreq, chs_info=chs_info(names), device=self.device)
-        _set_random_state(model, unit.seed)
-        seed_everything(unit.seed)  # again: building may have imported torch
-        t0 = time.perf_counter()
-        model.fit(Xtr, ytr)
+            index, groups = ((fold.train, fold.train_groups) if part == "train"
+                             else (fold.test, fold.test_groups))
+            self._prepared[key] = apply_preprocessing(data.X[index], data.ch_names, unit.pre,
+                                                      groups=groups)
+        return self._prepared[key]
+
+    def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all,
+                  fitted: dict) -> ResultRow:
+        """Calibrate on ``fold.train``, score on ``fold.test``; the result row.
+
+        ``fitted`` holds the unit's last model by its training trials (their indices and
+        alignment groups; the unit fixes the data, preprocessing, pipeline and seed) and
+        under ``"seconds"`` the unit's fitting time so far: a
+        fold with the same training trials as the one before (``loso`` on every session:
+        one model scored on each target session) scores that model instead of fitting
+        the same one again, and its row records that fit's time.
+        """
+        groups = (b"" if fold.train_groups is None
+                  else np.asarray(fold.train_groups).astype(str).tobytes())
+        train_key = (np.asarray(fold.train).tobytes(), groups)
+        if train_key not in fitted:
+            for key in [k for k in fitted if k != "seconds"]:
+                del fitted[key]  # one model at a time (a network can be large)
+            Xtr, names = self._part(unit, data, fold, "train")
+            ytr = y_all[fold.train]
+            seed_everything(unit.seed)
+            model = unit.pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes),
+                                    n_times=Xtr.shape[2], sfreq=data.sfreq,
+                                    chs_info=chs_info(names), device=self.device)
+            _set_random_state(model, unit.seed)
+            seed_everything(unit.seed)  # again: building may have imported torch
+            t0 = time.perf_counter()
+            model.fit(Xtr, ytr)
+            fitted[train_key] = (model, time.perf_counter() - t0, Xtr.shape[1])
+            fitted["seconds"] += fitted[train_key][1]
+        model, fit_time, n_chans = fitted[train_key]
+        Xte, _ = self._part(unit, data, fold, "test")
+        yte = y_all[fold.test]
         t1 = time.perf_counter()
         with _inference_mode():
             score = float(self.scorer(model, Xte, yte))
@@ -231,9 +257,9 @@ class Worker:
         if not np.isfinite(score):
             raise FloatingPointError("score is not finite")
         return self._row(unit, status="ok", fold=fold.fold, shots=fold.shots,
-                         session=fold.session, split=split, score=score, n_train=len(ytr),
-                         n_test=len(yte), n_classes=len(classes), n_chans=Xtr.shape[1],
-                         fit_time=t1 - t0, predict_time=t2 - t1,
+                         session=fold.session, split=split, score=score,
+                         n_train=len(fold.train), n_test=len(yte), n_classes=len(classes),
+                         n_chans=n_chans, fit_time=fit_time, predict_time=t2 - t1,
                          model_info=_model_info(model), n_params=count_parameters(model),
                          **self._placement(model),
                          **_data_facts(data, unit.subject, classes, unit.spec.sfreq))
