@@ -166,7 +166,9 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
     MissingData
         Data neither cached nor downloadable (a :class:`NotRunnable`).
     NotRunnable
-        Data that cannot be read or used (damaged files, NaN samples, flat channels).
+        Data that cannot be read or used (damaged files, NaN samples, flat channels), no
+        class to evaluate, a window longer than the dataset's trials, or a dataset that
+        MOABB downloads only once its licence is accepted (Shin2017A).
     """
     from moabb.paradigms import MotorImagery
 

@@ -17,7 +17,10 @@ missing one is filled in from the present channels.  Two methods:
     ``standard_1005`` montage, computed by MNE's own ``interpolate_bads``.
 
 Either way the mapping is one linear operator ``M`` of shape ``(45, n_chans)``
-computed once in ``fit``; ``transform`` is a single batched product ``M @ X``.
+computed once in ``fit``; ``transform`` is a single batched product ``M @ X``.  A montage
+a method cannot place (no channel with a position) raises
+:class:`~benchmark.errors.NotRunnable`: the units of that dataset and model are recorded
+not runnable with the fix, and the run goes on.
 """
 
 from __future__ import annotations

@@ -16,13 +16,18 @@ The cases (:data:`CASES`) are every protocol: paper, fewshot (default shots
 1,2,5,10,20,30, so 20 and 30 are capped away and k = 1 is a failed fold for CSP), loso
 without shots, loso with shots 2,5, cross-session and within-session; and three more
 of the cheap paper protocol: the models exactly as their pipeline files define them
-(``paper-oas``), and the dataset's session set to "1" and to None (the first).
+(``paper-oas``), and the dataset's session set to "1" and to None (the first).  On
+MOABB's FakeDataset (issue 24: 4 subjects x 2 sessions, left/right hand, generated with
+the suite's fixed seed), serially: loso on its first session, cross-session, and loso
+as ``--preset moabb`` runs it (every session, a fold per target session; also with
+``--shots 2``), 4 cases x 18 units.
 
-Executors: every case serially (``jobs=1``, 900 rows) and on a Dask
-``distributed.LocalCluster`` of 2 worker processes (900 rows); with ``jobs=2`` the
+Executors: every case serially (``jobs=1``, 900 rows, and 162 on FakeDataset) and the
+demo cases on a Dask ``distributed.LocalCluster`` of 2 worker processes (900 rows); with
+``jobs=2`` the
 representative subset fewshot, loso with shots and within-session (648 rows), since
 every ``jobs=2`` run starts a pool of fresh processes (about 7 s on a 2-core machine)
-and the file must stay within about 2 minutes there.  2,448 engine rows in all.
+and the file must stay within about 2 minutes there.  2,610 engine rows in all.
 
 Time: the reference runs in a child process beside the serial engine runs (one BLAS
 thread each); all engine runs share one epoch cache, the reference loads through MOABB

@@ -40,3 +40,31 @@ def test_loso_on_every_session_fits_one_model_per_target_and_scores_each_session
     # the models of different training sets differ (not one model reused across them)
     coefs = {tuple(m.steps[-1][1].coef_.ravel().round(12)) for m in built}
     assert len(coefs) == 4
+
+
+def test_a_montage_the_template_cannot_place_is_not_runnable_and_the_run_goes_on(
+        tmp_path, monkeypatch):
+    """A dataset whose channel names have no position (EXG1...) cannot be mapped onto the
+    template: that model's units are recorded not runnable with the fix, the others run."""
+    import dataclasses
+
+    import benchmark.worker
+    from benchmark.datasets.loading import load_subject
+
+    def renamed(*args, **kwargs):
+        data = load_subject(*args, **kwargs)
+        return dataclasses.replace(data, ch_names=[f"EXG{i}" for i in range(len(data.ch_names))])
+
+    monkeypatch.setattr(benchmark.worker, "load_subject", renamed)
+    (own,) = select_pipelines("csp_lda", discover_pipelines())
+    mapped = dataclasses.replace(own, name="csp_lda_template",
+                                 preprocessing={"alignment": "ea", "template": "idw"})
+    cfg = RunConfig(pipelines=[own, mapped], datasets=[get_dataset_spec("FakeDataset")],
+                    protocol=get_protocol("paper"), seeds=[0], subjects=[1],
+                    out=str(tmp_path), use_cache=False)
+    summary = run_benchmark(cfg, log=lambda m: None)
+    assert summary.done == 1 and len(summary.not_runnable) == 1 and not summary.failed
+    rows = read_results(tmp_path).set_index("model")
+    assert rows.loc["csp_lda", "status"] == "ok"
+    assert rows.loc["csp_lda_template", "status"] == "not_runnable"
+    assert "--template spline" in rows.loc["csp_lda_template", "error"]
