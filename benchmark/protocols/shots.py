@@ -200,11 +200,11 @@ class LeaveOneSubjectOut(_ShotsSplit):
         if missing:
             raise NotRunnable(f"the other subjects have no trial of class {missing}")
         src_groups = subjects[sources].astype(str)
-        sessions = np.asarray(meta.sessions).astype(str)
+        sessions = np.asarray(meta.sessions).astype(str) if self.all_sessions else None
 
         def by_session(test: np.ndarray) -> Iterator[tuple[str | None, np.ndarray]]:
             """The test part, or (``sessions="all"``) its part in each target session."""
-            if not self.all_sessions:
+            if sessions is None:
                 yield None, test
                 return
             for s in sorted(set(sessions[test])):

@@ -184,7 +184,7 @@ def reference_tables(names: list[str]) -> dict[str, list[dict]]:
     loaded = {}
 
     def load(spec, subject, loading):
-        key = (spec.name, subject, loading)
+        key = (spec.name, spec.classes, subject, loading)
         if key not in loaded:
             loaded[key] = load_subject(spec, subject, loading)
         return loaded[key]
