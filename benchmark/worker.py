@@ -26,6 +26,8 @@ import threading
 import time
 import traceback
 from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -166,7 +168,7 @@ class Worker:
                 self._labels = np.array([classes.index(c) for c in data.y])
             y_all = self._labels
             out_of_memory = None
-            fitted: dict = {"seconds": 0.0}  # the unit's model by its training trials (_fit_fold)
+            fitted = _Fitted()  # the unit's model by its training trials (see _fit_fold)
             for fold, split in self.folds(unit, data, y_all):
                 try:
                     rows.append(self._fit_fold(unit, data, fold, split, classes, y_all, fitted))
@@ -202,7 +204,7 @@ class Worker:
         folds = f", {len(ok)} folds" if len(ok) > 1 else ""
         failed = f", {len(rows) - len(ok)} fold(s) failed" if len(ok) < len(rows) else ""
         message = (f"{self.settings.metric} {mean:.3f}{folds}{failed} "
-                   f"(fit {fitted['seconds']:.1f} s)")
+                   f"(fit {fitted.seconds:.1f} s)")
         return UnitResult(unit.uid, "ok", rows, "\n".join(errors), message)
 
     def _part(self, unit: Unit, data: SubjectData, fold, part: str):
@@ -219,24 +221,21 @@ class Worker:
         return self._prepared[key]
 
     def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all,
-                  fitted: dict) -> ResultRow:
+                  fitted: "_Fitted") -> ResultRow:
         """Calibrate on ``fold.train``, score on ``fold.test``; the result row.
 
-        ``fitted`` holds the unit's last model by its training trials (their indices and
-        alignment groups; the unit fixes the data, preprocessing, pipeline and seed) and
-        under ``"seconds"`` the unit's fitting time so far: a
-        fold with the same training trials as the one before (``loso`` on every session:
-        one model scored on each target session) scores that model instead of fitting
-        the same one again, and its row records that fit's time.
+        ``fitted`` holds the unit's last model with its training trials (their indices
+        and alignment groups; the unit fixes the data, preprocessing, pipeline and seed):
+        a fold with the same training trials as the one before (``loso`` on every
+        session: one model scored on each target session) scores that model instead of
+        fitting the same one again, and its row records that fit's time.
         """
         groups = (b"" if fold.train_groups is None
                   else np.asarray(fold.train_groups).astype(str).tobytes())
         train_key = (np.asarray(fold.train).tobytes(), groups)
-        if train_key not in fitted:
-            for key in [k for k in fitted if k != "seconds"]:
-                del fitted[key]  # one model at a time (a network can be large)
+        if train_key != fitted.key:
+            fitted.key = fitted.model = None  # one model at a time (a network can be large)
             Xtr, names = self._part(unit, data, fold, "train")
-            ytr = y_all[fold.train]
             seed_everything(unit.seed)
             model = unit.pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes),
                                     n_times=Xtr.shape[2], sfreq=data.sfreq,
@@ -244,10 +243,11 @@ class Worker:
             _set_random_state(model, unit.seed)
             seed_everything(unit.seed)  # again: building may have imported torch
             t0 = time.perf_counter()
-            model.fit(Xtr, ytr)
-            fitted[train_key] = (model, time.perf_counter() - t0, Xtr.shape[1])
-            fitted["seconds"] += fitted[train_key][1]
-        model, fit_time, n_chans = fitted[train_key]
+            model.fit(Xtr, y_all[fold.train])
+            fitted.fit_time = time.perf_counter() - t0
+            fitted.seconds += fitted.fit_time
+            fitted.key, fitted.model, fitted.n_chans = train_key, model, Xtr.shape[1]
+        model, fit_time, n_chans = fitted.model, fitted.fit_time, fitted.n_chans
         Xte, _ = self._part(unit, data, fold, "test")
         yte = y_all[fold.test]
         t1 = time.perf_counter()
@@ -282,6 +282,18 @@ class Worker:
         if "device" not in fields:
             fields.update(device=self.device, device_name=device_name(self.device))
         return unit_row(self.settings, self.versions, unit, **fields)
+
+
+@dataclass
+class _Fitted:
+    """A unit's last fitted model, the training trials it was fitted on (``key``), its
+    fitting time, its input channels, and the unit's fitting time so far."""
+
+    key: tuple | None = None
+    model: Any = None
+    fit_time: float = 0.0
+    n_chans: int = 0
+    seconds: float = 0.0
 
 
 def _worker_device(device: str) -> str:
