@@ -62,8 +62,9 @@ def parse_window(text: str) -> tuple[float, float]:
     return start, end
 
 
-def _default_out(datasets: str, protocol: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{datasets}_{protocol}").strip("-")
+def _default_out(datasets: str, protocol: str, classes: str | None = None) -> str:
+    chosen = f"{datasets}_{classes}_{protocol}" if classes else f"{datasets}_{protocol}"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", chosen).strip("-")
     return str(Path("results") / name)
 
 
@@ -102,11 +103,19 @@ def _add_run(sub) -> None:
                      help="'all', 'default' (csp_lda, ts_lr, mdm), names, globs or tags, "
                           "comma separated (default: default)")
     run.add_argument("--datasets", default="demo",
-                     help="suite (demo, five, pretrain7), names or globs (default: demo)")
+                     help="suite (demo, five, pretrain7, moabb-mi, moabb-lr), catalogue names, "
+                          "globs over them, or any MOABB motor-imagery dataset by its class "
+                          "name, e.g. Schirrmeister2017 (default: demo)")
+    run.add_argument("--classes", default=None, metavar="CLASS,CLASS",
+                     help="the classes to evaluate, e.g. left_hand,right_hand (MOABB event "
+                          "names, checked against each dataset's; default: the catalogue's, "
+                          "or left/right hand where a MOABB dataset has both, otherwise all its "
+                          "imagery classes); recorded in every row")
     run.add_argument("--protocol", default="paper",
                      help="evaluation protocol: paper (30 %% / 70 %% split), fewshot (learning "
                           "curves over --shots), loso (leave one subject out, optionally with "
-                          "--shots target trials), cross-session; default: paper")
+                          "--shots target trials), cross-session, within-session; default: "
+                          "paper")
     run.add_argument("--seeds", default="0", help="seeds, e.g. 0,1,2 (default: 0)")
     run.add_argument("--subjects", default=None, help="subjects, e.g. 1,2 or 1-5 (default: all)")
     run.add_argument("--out", default=None,
@@ -346,6 +355,8 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
     from benchmark.protocols import get_protocol
 
     datasets = resolve_datasets(args.datasets)
+    if args.classes is not None:
+        datasets = [spec.with_classes(args.classes.split(",")) for spec in datasets]
     pipelines = with_checkpoints(select_pipelines(args.models, discover_pipelines()),
                                  args.checkpoint)
     if not 0.0 < args.train_size < 1.0:
@@ -358,7 +369,7 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
                         f"{protocol.name!r}; add --protocol fewshot or drop --shots")
     seeds = parse_int_list(args.seeds, "seed")
     subjects = parse_int_list(args.subjects, "subject") if args.subjects else None
-    out = args.out or _default_out(args.datasets, args.protocol)
+    out = args.out or _default_out(args.datasets, args.protocol, args.classes)
     return RunConfig(pipelines=pipelines, datasets=datasets, protocol=protocol, seeds=seeds,
                      out=out, subjects=subjects, template=args.template, metric=args.metric,
                      preset=args.preset,
@@ -489,7 +500,11 @@ def _cmd_list(args) -> int:
     if args.what == "models":
         print(listing.models_table(args.details, args.dataset).to_string(index=False))
     elif args.what == "datasets":
+        print("The catalogue (the MIRepNet paper's datasets by its names, and synthetic sets):")
         print(listing.datasets_table(args.details).to_string(index=False))
+        print("\nMOABB's motor-imagery datasets (run any by its name; classes: the default "
+              "choice, --classes picks others):")
+        print(listing.moabb_datasets_table(args.details).to_string(index=False))
         print("\nsuites: " + "; ".join(listing.suites()))
     else:
         print("\n".join(listing.suites() if args.what == "suites" else listing.protocols()))

@@ -93,6 +93,7 @@ class RunConfig:
             raise UserError(f"unknown --precision {self.precision!r}; choose one of "
                             f"{', '.join(PRECISIONS)}")
         check_metric(self.metric, {d.name: len(d.classes) for d in self.datasets})
+        self.protocol = self.protocol.for_preset(self.preset)  # moabb: loso on every session
         if self.preprocessing is None:
             self.preprocessing = preset_config(self.preset)
         elif self.preprocessing.preset != self.preset:
@@ -236,11 +237,11 @@ def plan_units(cfg: RunConfig) -> list[Unit]:
     """Every unit of the grid, dataset → subject → seed → model."""
     units = []
     for spec in cfg.datasets:
-        all_subjects = list(range(1, spec.n_subjects + 1))
+        all_subjects = list(spec.subject_ids)
         subjects = cfg.subjects or all_subjects
         bad = [s for s in subjects if s not in all_subjects]
         if bad:
-            raise UserError(f"dataset {spec.name} has subjects 1..{spec.n_subjects}; {bad} do "
+            raise UserError(f"dataset {spec.name} has subjects {_ranges(all_subjects)}; {bad} do "
                             "not exist; fix --subjects")
         loading = dataset_loading(spec, cfg)
         session = cfg.protocol.unit_session(spec.session)
@@ -324,19 +325,23 @@ def check_one_configuration(units: list[Unit], store: ResultStore, cfg: RunConfi
     """Refuse to add rows of another configuration to a folder's (dataset, model) rows.
 
     The tables average a model's rows per dataset and subject; rows of two windows,
-    presets, metrics, protocol versions or pipeline settings would be averaged together
-    into a number that no configuration gives.  Extending a folder with more subjects,
-    seeds or models of the same configuration is fine.
+    presets, metrics, protocol versions, pipeline settings or class choices
+    (``--classes``) would be averaged together into a number that no configuration
+    gives.  Extending a folder with more subjects, seeds or models of the same
+    configuration is fine.
     """
     rows = store.rows()
     if rows.empty:
         return
-    stored = {}
+    stored, classes = {}, {}
     strategies = row_strategies(rows)
     for r, strategy in zip(rows[["dataset", "model", "config_digest", "metric",
-                                 "preprocessing", "protocol_config", "pipeline"]]
+                                 "preprocessing", "protocol_config", "pipeline", "classes"]]
                            .itertuples(index=False), strategies):
-        stored.setdefault((r.dataset, r.model, strategy), r)
+        pair = (r.dataset, r.model, strategy)
+        stored.setdefault(pair, r)
+        if isinstance(r.classes, str) and r.classes:  # rows before every row had them: none
+            classes.setdefault(pair, r.classes)
     checked = set()
     for unit in units:  # one configuration per (dataset, model, strategy): check each once
         pair = (unit.spec.name, unit.pipe.name, unit.pipe.strategy)
@@ -344,6 +349,12 @@ def check_one_configuration(units: list[Unit], store: ResultStore, cfg: RunConfi
         if old is None or pair in checked:
             continue
         checked.add(pair)
+        chosen = ",".join(unit.spec.classes)
+        if classes.get(pair, chosen) != chosen:
+            raise UserError(
+                f"{store.root} holds {unit.pipe.name} on {unit.spec.name} evaluated on the "
+                f"classes {classes[pair]}, not {chosen}; rows of two class choices would be "
+                "averaged together: pass another --out (or the same --classes)")
         if (old.config_digest == config_digest(unit.pipe, unit.pre, cfg.protocol)
                 and old.metric == cfg.metric):
             continue

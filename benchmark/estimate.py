@@ -259,8 +259,10 @@ def estimate_cost(units, pending, protocol, rows: pd.DataFrame | None,
         seconds, sources = 0.0, set()
         folds = 0
         for u in mine:
-            # one session (two for cross-session): the catalogue has no counts
-            n = protocol.n_splits()
+            # the sessions MOABB declares; the paper's catalogue has no counts (one
+            # session, two for cross-session)
+            n = (protocol.n_splits(u.spec.n_sessions) if u.spec.n_sessions
+                 else protocol.n_splits())
             per = measured.get((u.spec.name, name))
             on_gpu = gpu.seconds(name, u.spec.name) if gpu is not None else None
             if per is not None and np.isfinite(per):
@@ -405,6 +407,11 @@ def describe_dry_run(cfg: RunConfig) -> str:
              f"{len(units)} unit(s) in the grid: {len(cfg.pipelines)} model(s) x "
              f"{len(cfg.datasets)} dataset(s) x their subjects x {len(cfg.seeds)} seed(s); "
              f"{len(units) - len(pending)} already stored, {len(pending)} to run"]
+    blocked = {spec.name: reason for spec in cfg.datasets
+               if (reason := cfg.protocol.cannot_run(spec)) is not None}
+    if blocked:  # known from the datasets' specs: such units are stored as not runnable
+        lines += [f"not runnable: {reason}" for reason in blocked.values()]
+        pending = [u for u in pending if u.spec.name not in blocked]
     if not pending:
         return "\n".join(lines)
     device = _planned_device(cfg)

@@ -125,9 +125,11 @@ def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status
         The fold's session, if the protocol chose one (default: the unit's).
     **outcome
         The other :class:`~benchmark.rows.ResultRow` fields the fold has (score, sizes,
-        times, data facts, error, split...).
+        times, data facts, error, split...); ``classes`` defaults to the unit's
+        evaluated classes, so a failed or not runnable row records them too.
     """
     key, pipe, pre, protocol = unit.key, unit.pipe, unit.pre, settings.protocol
+    outcome.setdefault("classes", ",".join(unit.spec.classes))  # every row: the choice made
     return ResultRow(
         dataset=key["dataset"], subject=key["subject"], session=session or key["session"],
         model=pipe.name, finetune=pipe.strategy, protocol=protocol.name,

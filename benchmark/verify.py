@@ -232,19 +232,28 @@ def _shared_splits(rows: list[dict], problems: list[str]) -> None:
 
 
 def _one_configuration(rows: list[dict], problems: list[str]) -> None:
-    """One configuration (and metric) per (dataset, model): tables average their rows."""
+    """One configuration (metric and class choice) per (dataset, model): tables average
+    their rows.  Rows without classes (failed rows of older runs) count as any choice."""
     configs: dict = defaultdict(set)
+    choices: dict = defaultdict(set)
     for row in rows:  # (a foundation model under each --finetune strategy is one model each)
-        configs[(_text(row.get("dataset")), _text(row.get("model")),
-                 _text(row.get("finetune")))].add(
-            (_text(row.get("config_digest")), _text(row.get("metric"))))
-    for (dataset, model, strategy), found in sorted(configs.items()):
-        if strategy and strategy != "full":
-            model = f"{model} ({strategy})"
+        strategy = _text(row.get("finetune"))
+        model = _text(row.get("model")) + (f" ({strategy})" if strategy not in ("", "full")
+                                           else "")
+        pair = (_text(row.get("dataset")), model)
+        configs[pair].add((_text(row.get("config_digest")), _text(row.get("metric"))))
+        if _text(row.get("classes")):
+            choices[pair].add(_text(row.get("classes")))
+    for (dataset, model), found in sorted(configs.items()):
         if len(found) > 1:
             problems.append(f"{model} on {dataset} has rows of {len(found)} configurations "
                             "(preprocessing, protocol, pipeline or metric differ): the tables "
                             "would average them; keep one configuration per results folder")
+    for (dataset, model), found in sorted(choices.items()):
+        if len(found) > 1:
+            problems.append(f"{model} on {dataset} has rows of {len(found)} class choices "
+                            f"({'; '.join(sorted(found))}): the tables would average them; "
+                            "keep one --classes per results folder")
 
 
 def _identical_scores(rows: list[dict], warnings: list[str]) -> None:
@@ -308,7 +317,7 @@ class _Deriver:
 
     def _load(self, spec, subject: int, loading_text: str):
         """One subject's trials without the signals (labels, sessions, runs, subjects)."""
-        key = (spec.name, loading_text, subject)
+        key = (spec.name, spec.classes, loading_text, subject)
         if key not in self._raw:
             from benchmark.datasets.loading import SubjectData, load_subject
             from benchmark.preprocessing import PreprocessingConfig
@@ -326,7 +335,7 @@ class _Deriver:
         """``(trials, labels, trial ids)`` a unit uses: the subject's, or every subject's
         for a dataset-scope protocol; or why they could not be loaded."""
         who = "all" if protocol.scope == "dataset" else subject
-        key = (spec.name, loading_text, who, protocol.all_sessions)
+        key = (spec.name, spec.classes, loading_text, who, protocol.all_sessions)
         if key not in self._selected:
             from benchmark.datasets.loading import SubjectData
 
@@ -334,7 +343,7 @@ class _Deriver:
                 if protocol.scope == "dataset":
                     data = SubjectData.concatenate(
                         [protocol.select(self._load(spec, s, loading_text), spec.session)
-                         for s in range(1, spec.n_subjects + 1)])
+                         for s in spec.subject_ids])
                 else:
                     data = protocol.select(self._load(spec, subject, loading_text), spec.session)
             except UserError as exc:  # NotRunnable included: data missing here
@@ -359,7 +368,7 @@ class _Deriver:
         one; ids and labels in the order of the test part), the exception
         the protocol raised, or why the data could not be loaded."""
         who = "all" if protocol.scope == "dataset" else subject
-        key = (spec.name, loading_text, who, config_text, int(seed), int(subject))
+        key = (spec.name, spec.classes, loading_text, who, config_text, int(seed), int(subject))
         if key not in self._folds:
             from benchmark.protocols import split_digest
 
@@ -405,15 +414,21 @@ def _check_splits(rows: list[dict], deriver: _Deriver, problems: list[str],
             else:
                 skipped += 1
             continue
-        name = _text(row.get("dataset"))
-        if name not in specs:
+        name, classes = _text(row.get("dataset")), _text(row.get("classes"))
+        if (name, classes) not in specs:
             try:
-                specs[name] = get_dataset_spec(name)
+                spec = get_dataset_spec(name)
             except UserError:
-                specs[name] = None
-        spec = specs[name]
-        if spec is None:
-            not_checked[f"dataset {name!r} is not in this suite's catalogue"] += 1
+                spec = f"dataset {name!r} is not in this suite's catalogue"
+            if classes and not isinstance(spec, str):  # the row's choice (--classes)
+                try:
+                    spec = spec.with_classes(classes.split(","))
+                except UserError as exc:
+                    spec = f"dataset {name!r} has no classes {classes!r} here ({exc})"
+            specs[(name, classes)] = spec
+        spec = specs[(name, classes)]
+        if isinstance(spec, str):
+            not_checked[spec] += 1
             continue
         config_text = _text(row.get("protocol_config"))
         if config_text not in protocols:

@@ -26,6 +26,8 @@ import threading
 import time
 import traceback
 from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -123,10 +125,12 @@ class Worker:
             self._features.clear()
             spec = unit.spec
             try:
+                reason = self.settings.protocol.cannot_run(spec)
+                if reason is not None:  # known from the spec: nothing is loaded
+                    raise NotRunnable(reason)
                 if self.settings.protocol.scope == "dataset":
                     self._data = SubjectData.concatenate(
-                        [self._load_one(spec, s, unit.loading)
-                         for s in range(1, spec.n_subjects + 1)])
+                        [self._load_one(spec, s, unit.loading) for s in spec.subject_ids])
                 else:
                     self._data = self._load_one(spec, unit.subject, unit.loading)
             except NotRunnable as exc:
@@ -175,10 +179,11 @@ class Worker:
                 self._labels = np.array([classes.index(c) for c in data.y])
             y_all = self._labels
             out_of_memory = None
+            fitted = _Fitted()  # the unit's model by its training trials (see _fit_fold)
             for fold, split in self.folds(unit, data, y_all):
                 try:
                     row, fold_predictions = self._fit_fold(unit, data, fold, split, classes,
-                                                           y_all)
+                                                           y_all, fitted)
                     rows.append(row)
                     predictions.append(fold_predictions)
                 except (KeyboardInterrupt, SystemExit, UserError):
@@ -213,35 +218,55 @@ class Worker:
         folds = f", {len(ok)} folds" if len(ok) > 1 else ""
         failed = f", {len(rows) - len(ok)} fold(s) failed" if len(ok) < len(rows) else ""
         message = (f"{self.settings.metric} {mean:.3f}{folds}{failed} "
-                   f"(fit {sum(r.fit_time for r in ok):.1f} s)")
+                   f"(fit {fitted.seconds:.1f} s)")
         return UnitResult(unit.uid, "ok", rows, "\n".join(errors), message,
                           predictions=predictions)
 
-    def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all
-                  ) -> tuple[ResultRow, FoldPredictions]:
-        """Calibrate on ``fold.train``, predict ``fold.test``; the result row and the
-        predictions it was scored from."""
-        pre = unit.pre
-        pkey = (self.identity(unit).with_fold(fold.fold), pre.digest())
-        if pkey not in self._prepared:
-            if len(self._prepared) >= 2 and self.settings.protocol.scope == "dataset":
+    def _part(self, unit: Unit, data: SubjectData, fold, part: str):
+        """``(X, channel names)`` of a fold's calibration (``"train"``) or test part after
+        the unit's preprocessing, kept for the next units of the same split."""
+        key = (self.identity(unit).with_fold(fold.fold), unit.pre.digest(), part)
+        if key not in self._prepared:
+            if len(self._prepared) >= 4 and self.settings.protocol.scope == "dataset":
                 self._prepared.clear()  # cross-subject training sets are large: keep few
-            Xtr, names = apply_preprocessing(data.X[fold.train], data.ch_names, pre,
-                                             groups=fold.train_groups)
-            Xte, _ = apply_preprocessing(data.X[fold.test], data.ch_names, pre,
-                                         groups=fold.test_groups)
-            self._prepared[pkey] = (Xtr, Xte, names)
-        Xtr, Xte, names = self._prepared[pkey]
-        ytr, yte = y_all[fold.train], y_all[fold.test]
-        seed_everything(unit.seed)
-        model = unit.pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes), n_times=Xtr.shape[2],
-                                sfreq=data.sfreq, chs_info=chs_info(names), device=self.device,
-                                feature_cache=self._features)
-        _set_random_state(model, unit.seed)
-        seed_everything(unit.seed)  # again: building may have imported torch
-        t0 = time.perf_counter()
-        model.fit(Xtr, ytr)
-        t1 = time.perf_counter()
+            index, groups = ((fold.train, fold.train_groups) if part == "train"
+                             else (fold.test, fold.test_groups))
+            self._prepared[key] = apply_preprocessing(data.X[index], data.ch_names, unit.pre,
+                                                      groups=groups)
+        return self._prepared[key]
+
+    def _fit_fold(self, unit: Unit, data: SubjectData, fold, split, classes, y_all,
+                  fitted: "_Fitted") -> tuple[ResultRow, FoldPredictions]:
+        """Calibrate on ``fold.train``, predict ``fold.test``; the result row and the
+        predictions it was scored from.
+
+        ``fitted`` holds the unit's last model with its training trials (their indices
+        and alignment groups; the unit fixes the data, preprocessing, pipeline and seed):
+        a fold with the same training trials as the one before (``loso`` on every
+        session: one model scored on each target session) scores that model instead of
+        fitting the same one again, and its row records that fit's time.
+        """
+        groups = (b"" if fold.train_groups is None
+                  else np.asarray(fold.train_groups).astype(str).tobytes())
+        train_key = (np.asarray(fold.train).tobytes(), groups)
+        if train_key != fitted.key:
+            fitted.key = fitted.model = None  # one model at a time (a network can be large)
+            Xtr, names = self._part(unit, data, fold, "train")
+            seed_everything(unit.seed)
+            model = unit.pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes),
+                                    n_times=Xtr.shape[2], sfreq=data.sfreq,
+                                    chs_info=chs_info(names), device=self.device,
+                                    feature_cache=self._features)
+            _set_random_state(model, unit.seed)
+            seed_everything(unit.seed)  # again: building may have imported torch
+            t0 = time.perf_counter()
+            model.fit(Xtr, y_all[fold.train])
+            fitted.fit_time = time.perf_counter() - t0
+            fitted.seconds += fitted.fit_time
+            fitted.key, fitted.model, fitted.n_chans = train_key, model, Xtr.shape[1]
+        model, fit_time, n_chans = fitted.model, fitted.fit_time, fitted.n_chans
+        Xte, _ = self._part(unit, data, fold, "test")
+        yte = y_all[fold.test]
         with _inference_mode():
             said, predict_time = _predict(model, Xte, yte, len(classes))
         problem = predictions_problem(said)
@@ -253,9 +278,9 @@ class Worker:
         kept = FoldPredictions(fold.fold, self.trial_ids(data)[fold.test], said.y_true,
                                said.y_pred, said.n_classes, said.proba, said.decision)
         return self._row(unit, status="ok", fold=fold.fold, shots=fold.shots,
-                         session=fold.session, split=split, score=score, n_train=len(ytr),
-                         n_test=len(yte), n_classes=len(classes), n_chans=Xtr.shape[1],
-                         fit_time=t1 - t0, predict_time=predict_time,
+                         session=fold.session, split=split, score=score,
+                         n_train=len(fold.train), n_test=len(yte), n_classes=len(classes),
+                         n_chans=n_chans, fit_time=fit_time, predict_time=predict_time,
                          **_network_columns(model),
                          **_data_facts(data, unit.subject, classes, unit.spec.sfreq)), kept
 
@@ -265,6 +290,18 @@ class Worker:
         if "device" not in fields:
             fields.update(device=self.device, device_name=device_name(self.device))
         return unit_row(self.settings, self.versions, unit, **fields)
+
+
+@dataclass
+class _Fitted:
+    """A unit's last fitted model, the training trials it was fitted on (``key``), its
+    fitting time, its input channels, and the unit's fitting time so far."""
+
+    key: tuple | None = None
+    model: Any = None
+    fit_time: float = 0.0
+    n_chans: int = 0
+    seconds: float = 0.0
 
 
 def _worker_device(device: str) -> str:

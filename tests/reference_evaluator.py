@@ -53,10 +53,12 @@ class ReferenceProtocol:
     test_size: float = 0.5
     train_size: float = 0.3
     n_folds: int = 5
+    sessions: str = "dataset"  # loso: the dataset's session, or "all" (--preset moabb)
 
     @property
     def all_sessions(self) -> bool:
-        return self.name in ("cross-session", "within-session")
+        return (self.name in ("cross-session", "within-session")
+                or (self.name == "loso" and self.sessions == "all"))
 
     def shot_list(self) -> tuple[int, ...]:
         if self.shots is None:
@@ -78,12 +80,17 @@ class RefFold:
 # -- configuration ------------------------------------------------------------------------
 def loading_config(spec: DatasetSpec, base: PreprocessingConfig | None = None
                    ) -> PreprocessingConfig:
-    """The run's preprocessing with the dataset's window (the default run: 0-4 s)."""
-    return (base or PreprocessingConfig()).with_window(*spec.window)
+    """The run's preprocessing with the dataset's window (the default run: 0-4 s); with
+    ``--preset moabb`` MOABB's paradigm defaults as they are (the task interval)."""
+    base = base or PreprocessingConfig()
+    return base if base.preset == "moabb" else base.with_window(*spec.window)
 
 
 def pipeline_config(pipe: PipelineSpec, loading: PreprocessingConfig) -> PreprocessingConfig:
-    """The loading configuration with the pipeline file's ``preprocessing`` choices."""
+    """The loading configuration with the pipeline file's ``preprocessing`` choices (none
+    with ``--preset moabb``: no alignment, no template, whatever the file says)."""
+    if loading.preset == "moabb":
+        return loading
     return loading.with_overrides(**pipe.preprocessing)
 
 
@@ -98,8 +105,9 @@ def unit_data(spec: DatasetSpec, subject: int, protocol: ReferenceProtocol,
               loading: PreprocessingConfig, load: Callable = load_subject) -> SubjectData:
     """The trials a unit uses: one subject's (loso: every subject's, in subject order)."""
     if protocol.name == "loso":
-        parts = [_one_session(load(spec, s, loading), spec.session)
-                 for s in range(1, spec.n_subjects + 1)]
+        parts = [load(spec, s, loading) for s in spec.subject_ids]
+        if not protocol.all_sessions:
+            parts = [_one_session(p, spec.session) for p in parts]
         return SubjectData(
             dataset=spec.name, subject=parts[0].subject,
             X=np.concatenate([p.X for p in parts]),
@@ -108,7 +116,7 @@ def unit_data(spec: DatasetSpec, subject: int, protocol: ReferenceProtocol,
             runs=np.concatenate([np.asarray(p.runs).astype(str) for p in parts]),
             ch_names=list(parts[0].ch_names), sfreq=parts[0].sfreq,
             subjects=np.concatenate([np.full(len(p.y), s)
-                                     for s, p in zip(range(1, spec.n_subjects + 1), parts)]))
+                                     for s, p in zip(spec.subject_ids, parts)]))
     data = load(spec, subject, loading)
     return data if protocol.all_sessions else _one_session(data, spec.session)
 
@@ -154,20 +162,32 @@ def folds(protocol: ReferenceProtocol, y: np.ndarray, data: SubjectData, seed: i
 
     if protocol.name == "loso":
         subjects = np.asarray(data.subjects).astype(int)
+        trial_sessions = np.asarray(data.sessions).astype(str)
         sources = np.flatnonzero(subjects != target)
         target_idx = np.flatnonzero(subjects == target)
         src_groups = np.array([str(s) for s in subjects[sources]])
-        if not protocol.shot_list():
-            return [RefFold(sources, target_idx, 0, 0, spec_session, src_groups)]
-        rng = np.random.default_rng([seed, target])
-        test, pools = _holdout(y, target_idx, protocol.test_size, rng)
-        out = [RefFold(sources, test, 0, 0, spec_session, src_groups)]
-        smallest = min(len(p) for p in pools)
-        usable = [k for k in protocol.shot_list() if k <= smallest]
-        for i, k in enumerate(usable, start=1):
-            calib = np.sort(np.concatenate([p[:k] for p in pools]))
-            groups = np.array(list(src_groups) + [f"{target}-calibration"] * len(calib))
-            out.append(RefFold(np.concatenate([sources, calib]), test, i, k, spec_session, groups))
+
+        def by_session(test):
+            """One test part (the dataset's session), or one per target session ("all")."""
+            if protocol.sessions != "all":
+                return [(spec_session, test)]
+            return [(s, test[trial_sessions[test] == s])
+                    for s in sorted(set(trial_sessions[test].tolist()))]
+
+        trainings = [(0, sources, src_groups)]  # (k, training trials, alignment groups)
+        test = target_idx
+        if protocol.shot_list():
+            rng = np.random.default_rng([seed, target])
+            test, pools = _holdout(y, target_idx, protocol.test_size, rng)
+            smallest = min(len(p) for p in pools)
+            for k in [k for k in protocol.shot_list() if k <= smallest]:
+                calib = np.sort(np.concatenate([p[:k] for p in pools]))
+                groups = np.array(list(src_groups) + [f"{target}-calibration"] * len(calib))
+                trainings.append((k, np.concatenate([sources, calib]), groups))
+        out = []
+        for k, train, groups in trainings:
+            for session, part in by_session(test):
+                out.append(RefFold(train, part, len(out), k, session, groups))
         return out
 
     sessions = np.asarray(data.sessions).astype(str)

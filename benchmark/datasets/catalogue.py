@@ -1,4 +1,8 @@
-"""The datasets of the MIRepNet paper, by the paper's names, and named suites.
+"""The datasets of the MIRepNet paper, by the paper's names, named suites, and lookup.
+
+:func:`get_dataset_spec` finds a name in this catalogue first and then among MOABB's
+motor-imagery datasets (:mod:`benchmark.datasets.moabb_index`), so any of them runs by its
+MOABB class name; the suites ``moabb-mi`` and ``moabb-lr`` hold those.
 
 Facts (MOABB class, classes, session) follow ``shared/reference/mirepnet.md``; the
 MIRepNet paper is Liu et al., arXiv 2507.20254 (2025).  The ``demo`` suite holds five
@@ -13,12 +17,13 @@ the cost of the full grid can be measured without the real data (``perf gpu``).
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
-from typing import Any
 
+from benchmark.datasets import moabb_index
+from benchmark.datasets.spec import SYNTHETIC_CLASS, DatasetSpec
 from benchmark.errors import UserError, did_you_mean
 
-__all__ = ["DatasetSpec", "DATASETS", "SUITES", "get_dataset_spec", "resolve_datasets"]
+__all__ = ["DatasetSpec", "DATASETS", "SUITES", "MOABB_SUITES", "get_dataset_spec",
+           "resolve_datasets", "suite_names"]
 
 BNCI2014001_CHANNELS = (
     "Fz", "FC3", "FC1", "FCz", "FC2", "FC4", "C5", "C3", "C1", "Cz", "C2",
@@ -39,81 +44,8 @@ PHYSIONET_CHANNELS = (
     "POz", "PO4", "PO8", "O1", "Oz", "O2", "Iz",
 )  # fmt: skip
 
-_SYNTHETIC = "benchmark.datasets.synthetic:SyntheticMI"
+_SYNTHETIC = SYNTHETIC_CLASS
 _PRETRAIN_CLASSES = ("left_hand", "right_hand", "feet")
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """One dataset of the catalogue.
-
-    Attributes
-    ----------
-    name : str
-        The paper's name (``"BNCI2014001-4"``), used on the command line.
-    moabb_class : str
-        ``"module:Class"`` of the MOABB dataset.
-    classes : tuple of str
-        Classes used for evaluation (MOABB event names).
-    session : str or None
-        Session used by the within-session protocols (``None``: the first one).
-    role : str
-        ``"downstream"``, ``"pretrain"``, ``"demo"``, ``"demo-full"`` or ``"demo-pretrain"``.
-    n_subjects, n_chans, sfreq : int, int, float
-        What the source holds (documentation; what is loaded is recorded with results).
-    kwargs : dict
-        Constructor arguments of the MOABB class.
-    pretrain_classes : tuple of str
-        Classes given to the pretraining classification head.
-    window : (float, float)
-        Seconds after the start of the dataset's task interval that make a trial (the
-        paper's 0-4 s for every set; AlexMI's, Cho2017's and PhysionetMI's MOABB
-        intervals are 3 s long, so 4 s includes 1 s after imagery there).  ``--window``
-        overrides it for a run; every row records the window used.
-    note : str
-        Where the setting differs from MOABB's defaults, and why.
-    """
-
-    name: str
-    moabb_class: str
-    classes: tuple[str, ...]
-    session: str | None
-    role: str
-    n_subjects: int
-    n_chans: int
-    sfreq: float
-    kwargs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    pretrain_classes: tuple[str, ...] = ()
-    mimics: str | None = None
-    note: str = ""
-    window: tuple[float, float] = (0.0, 4.0)
-
-    def instantiate(self, subjects=None):
-        """The MOABB dataset object."""
-        import importlib
-
-        module, cls = self.moabb_class.split(":")
-        kwargs = dict(self.kwargs)
-        if subjects is not None:
-            kwargs["subjects"] = list(subjects)
-        return getattr(importlib.import_module(module), cls)(**kwargs)
-
-    @property
-    def is_synthetic(self) -> bool:
-        return self.moabb_class == _SYNTHETIC
-
-    def describe(self) -> dict:
-        return {
-            "dataset": self.name,
-            "source": self.moabb_class.split(":")[1],
-            "role": self.role,
-            "subjects": self.n_subjects,
-            "channels": self.n_chans,
-            "sfreq": self.sfreq,
-            "classes": ", ".join(self.classes),
-            "session": self.session or "first",
-            "window (s)": f"{self.window[0]:g}-{self.window[1]:g}",
-        }
 
 
 def _moabb(cls: str) -> str:
@@ -222,21 +154,52 @@ SUITES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+MOABB_SUITES = moabb_index.MOABB_SUITES
+
+
+def suite_names(suite: str) -> tuple[str, ...]:
+    """The dataset names of a suite (``five``, ``moabb-lr``, ...; any case).
+
+    Raises
+    ------
+    KeyError
+        ``suite`` is not a suite.
+    """
+    key = suite.strip().lower()
+    if key in SUITES:
+        return SUITES[key]
+    if key in MOABB_SUITES:
+        return moabb_index.suite_members(key)
+    raise KeyError(suite)
+
+
 def get_dataset_spec(name: str) -> DatasetSpec:
-    """Look a dataset up by name (case-insensitive), with "did you mean" on failure."""
+    """Look a dataset up by name (any case), with "did you mean" on failure.
+
+    The catalogue's names come first (the paper's ``BNCI2014001`` keeps its settings),
+    then MOABB's motor-imagery datasets by class name (``BNCI2014_001``,
+    ``Schirrmeister2017``) or by a deprecated MOABB name, each built from MOABB's
+    metadata (:func:`benchmark.datasets.moabb_index.moabb_spec`).
+    """
     by_lower = {k.lower(): v for k, v in DATASETS.items()}
     try:
-        return by_lower[name.lower()]
+        return by_lower[name.strip().lower()]
     except KeyError:
-        hint = did_you_mean(name, list(DATASETS) + list(SUITES), n=3, cutoff=0.5, quote=False)
-        raise UserError(
-            f"unknown dataset {name!r}: {hint}`python -m benchmark list datasets` shows "
-            "the datasets and suites"
-        ) from None
+        pass
+    found = moabb_index.find_moabb_name(name)
+    if found is not None:
+        return moabb_index.moabb_spec(found)
+    choices = list(DATASETS) + list(SUITES) + list(MOABB_SUITES) + list(moabb_index.moabb_names())
+    hint = did_you_mean(name, choices, n=3, cutoff=0.5, quote=False)
+    raise UserError(
+        f"unknown dataset {name!r}: {hint}`python -m benchmark list datasets` shows the "
+        "catalogue, MOABB's motor-imagery datasets and the suites"
+    ) from None
 
 
 def resolve_datasets(selection: str | list) -> list[DatasetSpec]:
-    """Turn ``"five"``, ``"demo,AlexMI"`` or globs (``"Syn*"``) into dataset specs."""
+    """Turn ``"five"``, ``"moabb-lr"``, ``"demo,AlexMI,Schirrmeister2017"`` or globs over
+    the catalogue's names (``"Syn*"``) into dataset specs."""
     items = selection.split(",") if isinstance(selection, str) else list(selection)
     out: list[DatasetSpec] = []
     for item in items:
@@ -247,15 +210,22 @@ def resolve_datasets(selection: str | list) -> list[DatasetSpec]:
         item = item.strip()
         if not item:
             continue
-        if item.lower() in SUITES:
-            names = SUITES[item.lower()]
-        elif any(ch in item for ch in "*?["):
-            names = [n for n in DATASETS if fnmatch.fnmatch(n.lower(), item.lower())]
-            if not names:
-                raise UserError(f"no dataset matches {item!r}; `python -m benchmark list datasets`")
-        else:
-            names = [get_dataset_spec(item).name]
-        out.extend(DATASETS[n] for n in names if DATASETS[n] not in out)
+        try:
+            names = suite_names(item)
+        except KeyError:
+            if any(ch in item for ch in "*?["):
+                names = [n for n in DATASETS if fnmatch.fnmatch(n.lower(), item.lower())]
+                if not names:
+                    raise UserError(f"no dataset matches {item!r} in the catalogue (globs match "
+                                    "its names; name MOABB's datasets one by one, or use the "
+                                    "suite moabb-mi or moabb-lr); `python -m benchmark list "
+                                    "datasets`") from None
+            else:
+                names = [item]
+        for spec in (get_dataset_spec(n) for n in names):
+            if spec not in out:
+                out.append(spec)
     if not out:
-        raise UserError("no dataset selected; pass --datasets demo, five or dataset names")
+        raise UserError("no dataset selected; pass --datasets demo, five, moabb-lr or dataset "
+                        "names")
     return out

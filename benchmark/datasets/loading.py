@@ -22,7 +22,7 @@ from benchmark.datasets.offline import is_network_failure, network_cause, refusa
 from benchmark.errors import MissingData, NotRunnable, UserError
 from benchmark.preprocessing.config import PreprocessingConfig
 
-__all__ = ["SubjectData", "load_subject", "data_home", "configure_moabb"]
+__all__ = ["SubjectData", "load_subject", "data_home", "configure_moabb", "short_reason"]
 
 
 @dataclass
@@ -110,7 +110,7 @@ def configure_moabb(quiet_downloads: bool = True) -> None:
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="mne")
 
 
-def _short_reason(exc: BaseException) -> str:
+def short_reason(exc: BaseException) -> str:
     """``Type: first line of the message``, at most about 160 characters."""
     reason = str(exc).splitlines()[0] if str(exc) else ""
     if len(reason) > 160:
@@ -136,7 +136,7 @@ def _missing_data(spec: DatasetSpec, subject: int, exc: BaseException) -> Missin
             dataset=spec.name, subject=subject, where=where, cause=refused.reason,
             network=True, tried=False)
     network = is_network_failure(exc)
-    cause = network_cause(exc) if network else _short_reason(exc)
+    cause = network_cause(exc) if network else short_reason(exc)
     return MissingData(
         f"dataset {spec.name} subject {subject} is not in the MOABB cache under {where} and "
         f"could not be downloaded ({cause}); {fix}",
@@ -166,7 +166,9 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
     MissingData
         Data neither cached nor downloadable (a :class:`NotRunnable`).
     NotRunnable
-        Data that cannot be read or used (damaged files, NaN samples, flat channels).
+        Data that cannot be read or used (damaged files, NaN samples, flat channels), no
+        class to evaluate, a window longer than the dataset's trials, or a dataset that
+        MOABB downloads only once its licence is accepted (Shin2017A).
     """
     from moabb.paradigms import MotorImagery
 
@@ -181,6 +183,9 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
         classes = spec.classes
     elif classes == "all":
         classes = tuple(dataset.event_id)
+    if not classes:
+        raise NotRunnable(f"dataset {spec.name} has no imagery class to evaluate (its events: "
+                          f"{', '.join(dataset.event_id)}); choose two with --classes")
     paradigm = MotorImagery(
         events=list(classes),
         n_classes=len(classes),
@@ -193,6 +198,14 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
     try:
         with recording_files_opened() as opened:
             epochs, y, meta = paradigm.get_data(dataset, subjects=[subject], return_epochs=True)
+    except AttributeError as exc:  # MOABB's way of saying a licence must be accepted
+        if "accept" not in str(exc).lower():
+            raise
+        raise NotRunnable(
+            f"dataset {spec.name}: MOABB downloads it only once its licence is accepted "
+            f"({short_reason(exc)}); the suite does not accept licences for you: read the "
+            f"licence, fetch the data with MOABB ({spec.moabb_class.split(':')[1]}(accept=True)"
+            f".download()) into {data_home()}, then run again") from exc
     except (OSError, ValueError, KeyError, RuntimeError, IndexError, EOFError) as exc:
         if isinstance(exc, (FileNotFoundError, ConnectionError, TimeoutError)) \
                 or _looks_like_download(exc) or is_network_failure(exc):
@@ -203,7 +216,7 @@ def load_subject(spec: DatasetSpec, subject: int, config: PreprocessingConfig,
     X = epochs.get_data(copy=False)
     n_times = config.n_times if config.n_times is not None else X.shape[-1]
     if X.shape[-1] < n_times:
-        raise UserError(
+        raise NotRunnable(
             f"dataset {spec.name} gives {X.shape[-1]} samples per trial, fewer than the "
             f"{n_times} of a {config.window_s} s window; shorten --window"
         )
@@ -229,6 +242,6 @@ def _looks_like_download(exc: BaseException) -> bool:
 def _unreadable_data(spec: DatasetSpec, subject: int, exc: BaseException) -> NotRunnable:
     return NotRunnable(
         f"dataset {spec.name} subject {subject} could not be read from the MOABB cache under "
-        f"{data_home()} ({_short_reason(exc)}); its files may be damaged: delete them "
+        f"{data_home()} ({short_reason(exc)}); its files may be damaged: delete them "
         f"and run `python -m benchmark download --datasets {spec.name} --subjects {subject}`"
     )

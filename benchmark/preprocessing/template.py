@@ -17,7 +17,10 @@ missing one is filled in from the present channels.  Two methods:
     ``standard_1005`` montage, computed by MNE's own ``interpolate_bads``.
 
 Either way the mapping is one linear operator ``M`` of shape ``(45, n_chans)``
-computed once in ``fit``; ``transform`` is a single batched product ``M @ X``.
+computed once in ``fit``; ``transform`` is a single batched product ``M @ X``.  A montage
+a method cannot place (no channel with a position) raises
+:class:`~benchmark.errors.NotRunnable`: the units of that dataset and model are recorded
+not runnable with the fix, and the run goes on.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from benchmark.errors import UserError
+from benchmark.errors import NotRunnable, UserError
 from benchmark.preprocessing.alignment import check_trials
 
 __all__ = [
@@ -127,7 +130,7 @@ def _idw_matrix(ch_names: Sequence[str], template: Sequence[str]) -> np.ndarray:
     M = np.zeros((len(template), len(names)))
     missing = [r for r, t in enumerate(template) if t not in index]
     if missing and not usable:
-        raise UserError(
+        raise NotRunnable(
             f"none of the channels {list(ch_names)[:8]} has a position in the release's "
             "2-D table, so template channels cannot be filled in by 'idw'; "
             "use the template method 'spline' (--template spline)"
@@ -152,7 +155,7 @@ def _spline_matrix(ch_names: Sequence[str], template: Sequence[str]) -> np.ndarr
     names = [normalise_channel_name(c) for c in ch_names]
     unknown = [c for c, n in zip(ch_names, names) if n not in known]
     if unknown:
-        raise UserError(
+        raise NotRunnable(
             f"channels {unknown} are not in MNE's standard_1005 montage, so 'spline' "
             "cannot place them; rename them to 10-05 names or use --template idw"
         )

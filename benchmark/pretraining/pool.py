@@ -193,12 +193,12 @@ def build_pool(specs: list[DatasetSpec], root: str | os.PathLike,
     pool = Pool()
     missing: dict[str, str] = {}
     for spec in specs:
-        wanted = list(range(1, spec.n_subjects + 1))
+        wanted = list(spec.subject_ids)
         if subjects:
             bad = [s for s in subjects if s not in wanted]
             if bad:
-                raise UserError(f"dataset {spec.name} has subjects 1..{spec.n_subjects}; {bad} do "
-                                "not exist; fix --subjects")
+                raise UserError(f"dataset {spec.name} has subjects {wanted[0]}..{wanted[-1]}; "
+                                f"{bad} do not exist; fix --subjects")
             wanted = list(subjects)
         if max_subjects:
             wanted = wanted[:max_subjects]

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Iterator
 import numpy as np
 
 from benchmark.datasets.loading import SubjectData
+from benchmark.datasets.spec import DatasetSpec
 from benchmark.errors import UserError
 
 __all__ = ["Protocol", "Fold", "SplitIdentity", "split_identity", "split_digest"]
@@ -132,6 +133,26 @@ class Protocol(ABC):
     def unit_session(self, session: str | None) -> str | None:
         """The session a unit is about (``"all"`` where the protocol uses every session)."""
         return "all" if self.all_sessions else session
+
+    def cannot_run(self, spec: DatasetSpec) -> str | None:
+        """Why the protocol cannot run on a dataset at all, from what its spec says
+        (``None``: it may; the data can still turn out too small).
+
+        Fewer than two classes to evaluate is never runnable; subclasses add their own
+        needs (sessions, subjects) where the spec records them.
+        """
+        if len(spec.classes) < 2:
+            events = ", ".join(spec.events) or "see `python -m benchmark list datasets`"
+            return (f"dataset {spec.name} has {len(spec.classes)} imagery class(es) to "
+                    f"evaluate ({', '.join(spec.classes) or 'none'}; its events: {events}), "
+                    "fewer than two; choose two or more with --classes")
+        return None
+
+    def for_preset(self, preset: str) -> "Protocol":
+        """The protocol as the preprocessing preset ``preset`` runs it (itself by default;
+        with ``moabb``, a protocol that MOABB's evaluation defines differently takes
+        MOABB's definition)."""
+        return self
 
     # -- the folds --------------------------------------------------------------------
     @abstractmethod

@@ -30,6 +30,13 @@ class CrossSessionSplit(Protocol):
     def n_splits(self, n_sessions: int = 2) -> int:
         return n_sessions
 
+    def cannot_run(self, spec) -> str | None:
+        """Also a dataset that MOABB declares with one session per subject."""
+        if spec.n_sessions is not None and spec.n_sessions < 2:
+            return (f"dataset {spec.name} has one session per subject; cross-session needs two "
+                    "or more: use a dataset with several sessions or --protocol paper")
+        return super().cannot_run(spec)
+
     def split(self, y: np.ndarray, seed: int, meta: Any = None,
               target: int | None = None) -> Iterator[Fold]:
         from sklearn.model_selection import LeaveOneGroupOut

@@ -8,7 +8,7 @@ test part.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Iterator
 
 import numpy as np
@@ -117,8 +117,14 @@ class LeaveOneSubjectOut(_ShotsSplit):
     labelled target trials per class (nested sets, their own alignment group) join the
     training set for each ``k``; ``k = 0`` (no target trial) is scored on the same
     held-out trials, so the folds form a learning curve from zero.  Without ``shots``
-    the single fold (``shots = 0``) tests on all of the target's trials.  The dataset's
-    session of :class:`~benchmark.protocols.PaperSplit` is used for every subject.
+    the single fold (``shots = 0``) tests on all of the target's trials.
+
+    ``sessions`` says which sessions a unit uses: ``"dataset"`` (the default), the
+    dataset's session of :class:`~benchmark.protocols.PaperSplit` for every subject;
+    ``"all"``, every session of every subject, as MOABB's ``CrossSubjectEvaluation``,
+    with one fold per session of the target (the same training set, so one model,
+    scored on each of the target's sessions in turn).  ``--preset moabb`` takes
+    ``"all"`` (:meth:`for_preset`).
 
     Parameters
     ----------
@@ -126,6 +132,8 @@ class LeaveOneSubjectOut(_ShotsSplit):
         Labelled target trials per class added to training (default: none).
     test_size : float
         Share of each target class held out for testing when ``shots`` is given.
+    sessions : {"dataset", "all"}
+        The dataset's protocol session, or every session (one fold per target session).
 
     References
     ----------
@@ -133,16 +141,47 @@ class LeaveOneSubjectOut(_ShotsSplit):
     He & Wu, IEEE TBME 67(2), 2020 (alignment per subject).
     """
 
+    sessions: str = "dataset"
     name = "loso"
     version = "2"  # 1 had every target after the first reuse the first target's split
     scope = "dataset"
 
+    def __post_init__(self):
+        super().__post_init__()
+        if self.sessions not in ("dataset", "all"):
+            raise UserError(f"loso's sessions must be 'dataset' or 'all', got {self.sessions!r}")
+
+    @property
+    def all_sessions(self) -> bool:  # a parameter here, not a property of the class
+        return self.sessions == "all"
+
+    def to_dict(self) -> dict:
+        """As before ``sessions`` existed where it is the default ``"dataset"`` (so the
+        units and rows of earlier runs keep their keys)."""
+        out = super().to_dict()
+        if self.sessions == "dataset":
+            del out["sessions"]
+        return out
+
+    def for_preset(self, preset: str) -> "LeaveOneSubjectOut":
+        """With ``moabb``, every session (MOABB's ``CrossSubjectEvaluation``)."""
+        return replace(self, sessions="all") if preset == "moabb" else self
+
     def n_splits(self, n_sessions: int = 1) -> int:
-        return len(self.shots) + 1  # k = 0 and every k
+        per_k = n_sessions if self.all_sessions else 1
+        return (len(self.shots) + 1) * per_k  # k = 0 and every k, per target session
+
+    def cannot_run(self, spec) -> str | None:
+        """Also a dataset of one subject."""
+        if spec.n_subjects < 2:
+            return (f"dataset {spec.name} has one subject; loso needs two or more: use the "
+                    "paper or fewshot protocol")
+        return super().cannot_run(spec)
 
     def split(self, y: np.ndarray, seed: int, meta: Any = None,
               target: int | None = None) -> Iterator[Fold]:
-        """Folds for one ``target`` subject; ``meta.subjects`` gives each trial's subject."""
+        """Folds for one ``target`` subject; ``meta.subjects`` gives each trial's subject
+        (and ``meta.sessions`` its session, with ``sessions="all"``)."""
         from sklearn.model_selection import LeaveOneGroupOut
 
         if meta is None or target is None:
@@ -161,13 +200,32 @@ class LeaveOneSubjectOut(_ShotsSplit):
         if missing:
             raise NotRunnable(f"the other subjects have no trial of class {missing}")
         src_groups = subjects[sources].astype(str)
+        sessions = np.asarray(meta.sessions).astype(str) if self.all_sessions else None
+
+        def by_session(test: np.ndarray) -> Iterator[tuple[str | None, np.ndarray]]:
+            """The test part, or (``sessions="all"``) its part in each target session."""
+            if sessions is None:
+                yield None, test
+                return
+            for s in sorted(set(sessions[test])):
+                yield s, test[sessions[test] == s]
+
         if not self.shots:
-            yield Fold(train=sources, test=target_idx, fold=0, shots=0, train_groups=src_groups)
+            for i, (s, test) in enumerate(by_session(target_idx)):
+                yield Fold(train=sources, test=test, fold=i, shots=0, train_groups=src_groups,
+                           session=s)
             return
         rng = np.random.default_rng([seed, int(target)])
         test_idx, pools = _holdout(y, target_idx, self.test_size, rng)
-        yield Fold(train=sources, test=test_idx, fold=0, shots=0, train_groups=src_groups)
-        for i, (k, calib) in enumerate(self._calibration_sets(pools), start=1):
+        fold = 0
+        for s, test in by_session(test_idx):
+            yield Fold(train=sources, test=test, fold=fold, shots=0, train_groups=src_groups,
+                       session=s)
+            fold += 1
+        for k, calib in self._calibration_sets(pools):
             groups = np.concatenate([src_groups, np.full(len(calib), f"{target}-calibration")])
-            yield Fold(train=np.concatenate([sources, calib]), test=test_idx, fold=i, shots=k,
-                       train_groups=groups)
+            train = np.concatenate([sources, calib])
+            for s, test in by_session(test_idx):
+                yield Fold(train=train, test=test, fold=fold, shots=k, train_groups=groups,
+                           session=s)
+                fold += 1

@@ -46,10 +46,17 @@ and ``BNCI2014001-4`` (the same trials plus feet and tongue) are both BCI IV 2a,
 T, subjects 1-9.  :func:`independent_datasets` keeps one dataset of each such group —
 the first in the catalogue's order among those present (``BNCI2014001``, the paper's
 first dataset) — and leaves the others out of every combination; each is still tested
-on its own.  The groups are data shipped with this package (``same_recordings.csv``:
-the catalogue's entries that share recordings, in catalogue order; a test keeps it in
-step with :mod:`benchmark.datasets.catalogue`), looked up by the dataset names in the
-result rows, so a report needs nothing but the results table.  The synthetic
+on its own.  MOABB's datasets run by their class names join the groups of the catalogue
+entries they equal (``BNCI2014_001`` is ``BNCI2014001``'s recordings, ``Lee2019_MI``
+is ``Lee2019``'s: the same class, arguments and first session), after them; and
+MOABB's ``Dreyer2023A``, ``B`` and ``C`` are parts of ``Dreyer2023`` (its subjects 1-60,
+61-81 and 82-87), so with ``Dreyer2023`` present they are left out.  The groups are
+data shipped with this package (``same_recordings.csv``, in that order; a test keeps it
+in step with :mod:`benchmark.datasets.catalogue` and MOABB's subject lists), looked up
+by the dataset names in the result rows, so a report needs nothing but the results
+table.  Datasets of the same subjects in other sessions or tasks (``BNCI2014004``'s
+evaluation session and ``BNCI2014_004``'s first; ``GuttmannFlury2025_ME`` and ``_MI``)
+are other recordings and count on their own.  The synthetic
 ``SynBNCI2014001`` and ``SynBNCI2014001-4`` mimic that pair's montage and classes but
 are generated with different seeds (independent simulated subjects), so both enter; a
 name the file does not list counts as its own recordings.
@@ -82,31 +89,23 @@ SAME_RECORDINGS_FILE = "same_recordings.csv"
 
 
 @cache
-def _same_recordings() -> dict[str, tuple[str, int]]:
-    """``{dataset name (lower case): (recordings, position in the catalogue)}``."""
+def _same_recordings() -> dict[str, list[str]]:
+    """``{group (its recordings): member names (lower case), in the file's order}``."""
     text = resources.files(__package__).joinpath(SAME_RECORDINGS_FILE).read_text("utf-8")
-    rows = csv.DictReader(text.splitlines())
-    return {r["dataset"].lower(): (r["recordings"], i) for i, r in enumerate(rows)}
-
-
-def _recordings(name: str) -> tuple[tuple, int]:
-    """What identifies a dataset's recordings, and its place among the same recordings.
-
-    Datasets that ``same_recordings.csv`` lists share the key of their group and keep
-    the catalogue's order; any other name is its own recordings.
-    """
-    known = _same_recordings()
-    if str(name).lower() in known:
-        recordings, position = known[str(name).lower()]
-        return ("shared", recordings), position
-    return ("own", str(name)), len(known)
+    groups: dict[str, list[str]] = {}
+    for r in csv.DictReader(text.splitlines()):
+        groups.setdefault(r["recordings"], []).append(r["dataset"].lower())
+    return groups
 
 
 def independent_datasets(names) -> tuple[list[str], dict[str, str]]:
     """The datasets that enter a combination, and those left out as duplicates.
 
-    Of each group of ``names`` that are the same recordings (see the module's
-    docstring), the first in the catalogue's order is kept.
+    In each group of ``same_recordings.csv`` the first of ``names`` in the file's order
+    is kept and the others are left out (a dataset may be in several groups: Dreyer2023
+    is in the group of each of its parts, which are apart from each other, so Dreyer2023A
+    and Dreyer2023B both count when Dreyer2023 is absent).  A name the file does not
+    list is its own recordings.
 
     Returns
     -------
@@ -116,18 +115,20 @@ def independent_datasets(names) -> tuple[list[str], dict[str, str]]:
         ``{left-out dataset: the dataset kept in its place}``.
     """
     names = list(dict.fromkeys(names))
-    info = {n: _recordings(n) for n in names}
-    first: dict[tuple, str] = {}
-    for n in sorted(names, key=lambda n: (info[n][1], str(n))):
-        first.setdefault(info[n][0], n)
-    left_out = {n: first[info[n][0]] for n in names if first[info[n][0]] != n}
+    by_lower = {str(n).lower(): n for n in names}
+    left_out: dict[str, str] = {}
+    for members in _same_recordings().values():
+        present = [by_lower[m] for m in members if m in by_lower]
+        for other in present[1:]:
+            left_out.setdefault(other, present[0])
     return [n for n in names if n not in left_out], left_out
 
 
 def duplicates_sentence(left_out: dict[str, str], where: str) -> str:
-    """``"BNCI2014001-4 is left out of <where>: the same subjects and session as ..."``."""
-    return "; ".join(f"{d} is left out of {where}: the same subjects and session as {k}, "
-                     f"which is kept" for d, k in sorted(left_out.items()))
+    """``"BNCI2014001-4 is left out of <where>: recorded from the subjects and session of
+    BNCI2014001, which is kept"`` (a part of them, for Dreyer2023A)."""
+    return "; ".join(f"{d} is left out of {where}: recorded from the subjects and session of "
+                     f"{k}, which is kept" for d, k in sorted(left_out.items()))
 
 
 def choose_reference(scores: pd.DataFrame, wanted: str = "mirepnet",

@@ -142,3 +142,44 @@ def test_progress_modes(tmp_path, capsys, mode):
         assert not lines
     if mode == "bar":
         assert "2/2" in captured.err and "unit" in captured.err
+
+
+# -- any MOABB dataset (issue 24) -----------------------------------------------------------
+def test_list_datasets_shows_moabbs_facts_and_the_suites(capsys):
+    assert main(["list", "datasets"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.strip().startswith("Schirrmeister2017"))
+    assert line.split()[1:] == ["—", "14", "1", "left_hand,", "right_hand", "128", "500", "0-4",
+                                "10.1002/hbm.23730"]
+    bci = next(x for x in out.splitlines() if x.strip().startswith("BNCI2014_001"))
+    assert "BNCI2014001, BNCI2014001-4" in bci and "2-6" in bci
+    assert "moabb-lr: BNCI2014_001, BNCI2014_004," in out and "moabb-mi: " in out
+    assert "trajectory_start (one class: choose --classes)" in out  # BNCI2022_001
+
+
+def test_classes_is_checked_in_one_line(capsys, tmp_path):
+    argv = ["run", "--datasets", "FakeDataset", "--models", "csp_lda", "--dry-run"]
+    assert main([*argv, "--classes", "left_hand,tongue"]) == 2
+    assert capsys.readouterr().err == ("error: dataset FakeDataset has no class tongue; its "
+                                       "classes are left_hand, right_hand, feet: fix --classes\n")
+    assert main([*argv, "--classes", "feet,left_hand"]) == 0
+    assert "results/FakeDataset_feet-left_hand_paper" in capsys.readouterr().out
+
+
+def test_download_of_a_moabb_suite_offline_says_one_line_per_dataset(tmp_path, monkeypatch,
+                                                                     capsys, no_network):
+    from benchmark.datasets.moabb_index import suite_members
+
+    monkeypatch.setenv("MNE_DATA", str(tmp_path))
+    assert main(["download", "--datasets", "moabb-lr", "--subjects", "1"]) == 1
+    err = capsys.readouterr().err
+    names = suite_members("moabb-lr")
+    # (pooch's own "Downloading data from" lines are its progress; under pytest its handler
+    # may write "--- Logging error ---" to a stream an earlier test closed)
+    lines = [x for x in err.splitlines() if x.split(": ", 1)[0] in names]
+    assert [x.split(": ", 1)[0] for x in lines] == list(names)  # one line each, in order
+    by_name = dict(line.split(": ", 1) for line in lines)
+    assert by_name["Dreyer2023B"].startswith("has none of the subjects asked for (its "
+                                             "subjects: 61-81)")
+    assert "licence is accepted" in by_name["Shin2017A"]
+    assert "download failed" in by_name["Schirrmeister2017"]

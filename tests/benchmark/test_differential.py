@@ -21,12 +21,17 @@ cases score another metric than accuracy (f1_macro, roc_auc, kappa, log_loss,
 balanced_accuracy): the engine scores from the predictions it keeps, the reference
 with scikit-learn's scorer on the fitted model (``get_scorer``), so the two paths must
 agree (ROC-AUC from the decision scores where a model has them, as sklearn's scorer).
+On MOABB's FakeDataset (issue 24: 4 subjects x 2 sessions, left/right hand, generated
+with the suite's fixed seed), serially: loso on its first session, cross-session, and
+loso as ``--preset moabb`` runs it (every session, a fold per target session; also with
+``--shots 2``), 4 cases x 18 units.
 
-Executors: every case serially (``jobs=1``, 900 rows) and on a Dask
-``distributed.LocalCluster`` of 2 worker processes (900 rows); with ``jobs=2`` the
+Executors: every case serially (``jobs=1``, 900 rows, and 162 on FakeDataset) and the
+demo cases on a Dask ``distributed.LocalCluster`` of 2 worker processes (900 rows); with
+``jobs=2`` the
 representative subset fewshot, loso with shots and within-session (648 rows), since
 every ``jobs=2`` run starts a pool of fresh processes (about 7 s on a 2-core machine)
-and the file must stay within about 2 minutes there.  2,448 engine rows in all.
+and the file must stay within about 2 minutes there.  2,610 engine rows in all.
 
 Time: the reference runs in a child process beside the serial engine runs (one BLAS
 thread each); all engine runs share one epoch cache, the reference loads through MOABB
@@ -71,8 +76,16 @@ class Case(NamedTuple):
     session: str | None = CATALOGUE  # the datasets' protocol session
     folds: int = 1  # folds per unit
     metric: str = "accuracy"  # the run's --metric; the reference scores with scikit-learn's
+    datasets: tuple[str, ...] = DATASETS
+    preset: str = "paper"  # moabb: the reference's loso uses every session
+    dask: bool = True  # also run on the Dask cluster
+
+    @property
+    def units(self) -> int:
+        return len(self.datasets) * len(SUBJECTS) * len(SEEDS) * 3  # 3 models
 
 
+FAKE = ("FakeDataset",)  # MOABB's generator: 4 subjects x 2 sessions, left/right 20 + 20 each
 CASES = {
     "paper": Case("paper"),
     "paper-oas": Case("paper", estimator=None, metric="f1_macro"),
@@ -83,9 +96,16 @@ CASES = {
     "loso-shots": Case("loso", {"shots": (2, 5)}, folds=3),  # k = 0, 2, 5
     "cross-session": Case("cross-session", folds=2, metric="balanced_accuracy"),
     "within-session": Case("within-session", folds=10),  # 5 per session
+    # MOABB's FakeDataset (issue 24), serially: the first session, both sessions, and loso
+    # as --preset moabb runs it (every session, one fold per target session)
+    "fake-loso": Case("loso", datasets=FAKE, dask=False),
+    "fake-cross-session": Case("cross-session", folds=2, datasets=FAKE, dask=False),
+    "fake-loso-moabb": Case("loso", folds=2, datasets=FAKE, preset="moabb", dask=False),
+    "fake-loso-moabb-shots": Case("loso", {"shots": (2,)}, folds=4, datasets=FAKE,
+                                  preset="moabb", dask=False),  # k = 0, 2 x 2 sessions
 }
 JOBS_CASES = ("fewshot", "loso-shots", "within-session")  # also run with jobs=2
-UNITS = len(DATASETS) * len(SUBJECTS) * len(SEEDS) * 3  # 3 models
+DASK_CASES = [name for name, case in CASES.items() if case.dask]
 KEY = ("dataset", "subject", "model", "seed", "fold", "shots", "session")
 REFERENCE_FILE = Path(reference_evaluator.__file__)
 
@@ -147,7 +167,7 @@ def _pipes(estimator: str | None) -> list:
 
 
 def _specs(case: Case) -> list:
-    specs = [get_dataset_spec(name) for name in DATASETS]
+    specs = [get_dataset_spec(name) for name in case.datasets]
     if case.session != CATALOGUE:
         specs = [replace(spec, session=case.session) for spec in specs]
     return specs
@@ -169,17 +189,22 @@ def reference_tables(names: list[str]) -> dict[str, list[dict]]:
     loaded = {}
 
     def load(spec, subject, loading):
-        key = (spec.name, subject, loading)
+        key = (spec.name, spec.classes, subject, loading)
         if key not in loaded:
             loaded[key] = load_subject(spec, subject, loading)
         return loaded[key]
 
+    from benchmark.preprocessing.config import preset_config
+
+    def protocol(case: Case) -> ReferenceProtocol:
+        sessions = "all" if case.protocol == "loso" and case.preset == "moabb" else "dataset"
+        return ReferenceProtocol(case.protocol, sessions=sessions, **case.params)
+
     with threadpool_limits(1):  # one core each: the engine runs beside it
         return {name: reference_evaluator.evaluate(
-                    _specs(CASES[name]), ReferenceProtocol(CASES[name].protocol,
-                                                           **CASES[name].params),
-                    SUBJECTS, SEEDS, _pipes(CASES[name].estimator), load=load,
-                    metric=CASES[name].metric)
+                    _specs(CASES[name]), protocol(CASES[name]), SUBJECTS, SEEDS,
+                    _pipes(CASES[name].estimator), load=load,
+                    base=preset_config(CASES[name].preset), metric=CASES[name].metric)
                 for name in names}
 
 
@@ -187,11 +212,11 @@ def _engine_rows(name: str, out: Path, cache: Path, **execution) -> list[dict]:
     case = CASES[name]
     cfg = RunConfig(pipelines=_pipes(case.estimator), datasets=_specs(case),
                     protocol=get_protocol(case.protocol, **case.params), seeds=SEEDS,
-                    subjects=SUBJECTS, out=str(out), cache_dir=str(cache),
+                    subjects=SUBJECTS, out=str(out), cache_dir=str(cache), preset=case.preset,
                     metric=case.metric, **execution)
     summary = run_benchmark(cfg, log=lambda message: None)
     assert not summary.not_runnable and summary.skipped == 0, summary
-    assert summary.done + len(summary.failed) == UNITS, summary
+    assert summary.done + len(summary.failed) == case.units, summary
     return read_results(out).to_dict("records")
 
 
@@ -240,7 +265,7 @@ def dask(cache, tmp_path_factory):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
         return {name: _engine_rows(name, out / name, cache, scheduler=cluster.scheduler_address)
-                for name in CASES}
+                for name in DASK_CASES}
 
 
 # -- comparing ------------------------------------------------------------------------------
@@ -267,7 +292,7 @@ def _by_key(rows: list[dict], who: str) -> dict[tuple, dict]:
 def assert_same_rows(engine: list[dict], reference: list[dict], case: Case) -> None:
     """Row for row: status, split hash, n_train, n_test and score (to 1e-9)."""
     eng, ref = _by_key(engine, "the engine"), _by_key(reference, "the reference")
-    assert len(ref) == UNITS * case.folds
+    assert len(ref) == case.units * case.folds
     only_engine, only_reference = sorted(set(eng) - set(ref)), sorted(set(ref) - set(eng))
     assert not only_engine and not only_reference, (
         f"rows only the engine has: {only_engine[:5]}; only the reference: {only_reference[:5]}")
@@ -302,7 +327,7 @@ def test_jobs_2_gives_the_reference_rows(name, jobs, reference):
     assert_same_rows(jobs[name], reference(name), CASES[name])
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", DASK_CASES)
 def test_a_dask_cluster_gives_the_reference_rows(name, dask, reference):
     assert_same_rows(dask[name], reference(name), CASES[name])
 
@@ -319,14 +344,20 @@ def test_the_cases_test_what_they_say(reference):
                                set()).add(r["split"])
         assert all(len(splits) == 1 for splits in by_fold.values()), name
         drawn = case.protocol not in ("cross-session", "loso") or case.params
-        for dataset in DATASETS:
+        for dataset in case.datasets:
             splits = [s for (d, subject, seed, fold), s in by_fold.items()
                       if d == dataset and (drawn or seed == SEEDS[0])]
             assert len(set().union(*splits)) == len(splits), (name, dataset)
         sessions = {r["session"] for r in rows}
         expected = {"cross-session": {"0", "1"}, "within-session": {"0", "1"},
-                    "paper-session-1": {"1"}, "paper-first-session": {None}}
+                    "paper-session-1": {"1"}, "paper-first-session": {None},
+                    "fake-loso": {None}, "fake-cross-session": {"0", "1"},
+                    "fake-loso-moabb": {"0", "1"}, "fake-loso-moabb-shots": {"0", "1"}}
         assert sessions == expected.get(name, {"0"}), name
+    # loso on every session: each session's fold of a target has the training set of the
+    # other subjects' both sessions (twice the trials of loso on the first session)
+    first, every = reference("fake-loso"), reference("fake-loso-moabb")
+    assert {r["n_train"] for r in every} == {2 * n for n in {r["n_train"] for r in first}}
     failed = [r for r in reference("fewshot") if r["status"] == "failed"]
     assert failed and all(r["shots"] == 1 and r["model"] == "csp_lda" for r in failed)
     assert {r["n_train"] for r in reference("paper-session-1")} == {24}  # floor(0.3 * 80)

@@ -245,3 +245,68 @@ def test_a_folder_keeps_one_configuration_per_dataset_and_model(tiny_spec, tmp_p
     summary = run_benchmark(_cfg(tiny_spec, tmp_path, seeds=(0, 1), models="csp_lda,ts_lr,mdm"),
                             log=lambda m: None)
     assert summary.skipped == 4 and summary.done == 8
+
+
+# -- any MOABB dataset, --classes (issue 24) ------------------------------------------------
+#: units planned by the commit before issue 24 (866fd75): the catalogue's keys must not move
+BEFORE_ISSUE_24 = {
+    ("paper", (), "paper", "BNCI2014001", "csp_lda"): "3e3122557950",
+    ("paper", (), "paper", "BNCI2014001-4", "ts_lr"): "d13393ea355a",
+    ("loso", (), "paper", "PhysionetMI", "csp_lda"): "880c09b864d2",
+    ("loso", (1, 5), "paper", "Lee2019", "ts_lr"): "e0a914cff03f",
+    ("cross-session", (), "paper", "SynBNCI2014001", "csp_lda"): "f39f07530333",
+    ("within-session", (), "moabb", "PhysionetMI", "ts_lr"): "cfc0e9a53b1c",
+    ("fewshot", (), "paper", "AlexMI", "csp_lda"): "a51642ce3210",
+}
+
+
+def test_the_catalogues_units_keep_their_keys(tmp_path):
+    """Rows of existing results folders stay valid: the same grid plans the same unit ids
+    as before any-MOABB datasets and --classes (all 204 units of five, pretrain7 and demo
+    under six protocols were compared with that commit; these are a sample)."""
+    from benchmark.datasets import get_dataset_spec
+    from benchmark.engine import plan_units
+    from benchmark.protocols import get_protocol
+
+    for (protocol, shots, preset, dataset, model), uid in BEFORE_ISSUE_24.items():
+        spec = get_dataset_spec(dataset)
+        cfg = _cfg(spec, tmp_path, models=model, seeds=(0,), subjects=[1], preset=preset)
+        cfg.protocol = get_protocol(protocol, shots=shots or None).for_preset(preset)
+        (unit,) = plan_units(cfg)
+        assert unit.uid == uid, (protocol, dataset, model)
+        # the default --classes is the same choice, hence the same unit
+        same = _cfg(spec.with_classes(list(spec.classes)), tmp_path, models=model, seeds=(0,),
+                    subjects=[1], preset=preset)
+        same.protocol = cfg.protocol
+        assert plan_units(same)[0].uid == uid
+
+
+def test_classes_are_in_every_row_and_the_key_and_one_per_folder(tmp_path):
+    from benchmark.datasets import get_dataset_spec
+    from benchmark.engine import plan_units
+    from benchmark.errors import UserError
+
+    spec = get_dataset_spec("FakeDataset")
+    feet = spec.with_classes(["left_hand", "feet"])
+    lr = _cfg(spec, tmp_path / "lr", models="csp_lda", seeds=(0,), subjects=[1])
+    lf = _cfg(feet, tmp_path / "lf", models="csp_lda", seeds=(0,), subjects=[1])
+    assert plan_units(lr)[0].uid != plan_units(lf)[0].uid
+    run_benchmark(lr, log=lambda m: None)
+    run_benchmark(lf, log=lambda m: None)
+    a, b = read_results(tmp_path / "lr"), read_results(tmp_path / "lf")
+    assert (a["classes"] == "left_hand,right_hand").all() and (b["classes"] == "left_hand,feet"
+                                                               ).all()
+    assert a["split"].iloc[0] != b["split"].iloc[0] and (a["status"] == "ok").all()
+    assert a["score"].iloc[0] != b["score"].iloc[0]
+    with pytest.raises(UserError, match="evaluated on the classes left_hand,right_hand, not "
+                                        "left_hand,feet"):
+        run_benchmark(_cfg(feet, tmp_path / "lr", models="csp_lda", seeds=(0,), subjects=[1]),
+                      log=lambda m: None)
+    # a row without a model's result records the choice too
+    one = _cfg(get_dataset_spec("Rozado2015"), tmp_path / "one", models="csp_lda", seeds=(0,),
+               subjects=[1])
+    summary = run_benchmark(one, log=lambda m: None)
+    assert len(summary.not_runnable) == 1 and summary.done == 0
+    row = read_results(tmp_path / "one").iloc[0]
+    assert row["status"] == "not_runnable" and row["classes"] == "left_hand"
+    assert "fewer than two; choose two or more with --classes" in row["error"]

@@ -163,3 +163,34 @@ def test_a_gpu_run_can_be_planned_on_a_machine_without_one(tmp_path, monkeypatch
     monkeypatch.setenv(GPU_FIGURES_ENV, str(_gpu_figures(tmp_path)))
     text = _dry_run(tmp_path, "cuda", jobs=4)
     assert "estimated cost on cuda" in text and f"measured on {GPU} by perf gpu" in text
+
+
+def test_dry_run_of_every_moabb_left_right_dataset(tmp_path):
+    """The grid of moabb-lr from MOABB's facts alone (nothing loaded, no network): its
+    subjects, and the folds its sessions give; cross-session names the one-session sets."""
+    from benchmark.datasets import resolve_datasets
+    from benchmark.datasets.moabb_index import suite_members
+
+    pipes = select_pipelines("csp_lda,ts_lr,mdm", discover_pipelines())
+    specs = resolve_datasets("moabb-lr")
+    cfg = RunConfig(pipelines=pipes, datasets=specs, protocol=get_protocol("within-session"),
+                    seeds=[0], out=str(tmp_path / "out"), use_cache=False)
+    text = describe_dry_run(cfg)
+    subjects = sum(s.n_subjects for s in specs)
+    assert f"{3 * subjects} unit(s) in the grid" in text
+    grid = text.split("units to run (dataset x model):")[1]
+    for name in suite_members("moabb-lr"):
+        assert f"\n{name} " in grid, name
+    stieger = get_dataset_spec("Stieger2021")  # 62 subjects x 11 sessions x 5 folds
+    units = plan_units(RunConfig(pipelines=pipes[:1], datasets=[stieger],
+                                 protocol=get_protocol("within-session"), seeds=[0],
+                                 out=str(tmp_path / "s")))
+    assert estimate_cost(units, units, cfg.protocol, None).iloc[0]["folds"] == 62 * 11 * 5
+    cross = RunConfig(pipelines=pipes, datasets=specs, protocol=get_protocol("cross-session"),
+                      seeds=[0], out=str(tmp_path / "x"), use_cache=False)
+    lines = describe_dry_run(cross).splitlines()
+    single = [s.name for s in specs if s.n_sessions == 1]
+    assert single and [ln for ln in lines if ln.startswith("not runnable: ")] == [
+        f"not runnable: dataset {n} has one session per subject; cross-session needs two or "
+        "more: use a dataset with several sessions or --protocol paper" for n in single]
+    assert "\nSchirrmeister2017 " not in describe_dry_run(cross).split("units to run")[1]

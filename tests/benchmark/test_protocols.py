@@ -192,3 +192,53 @@ def test_loso_targets_get_their_own_trials():
                                                                 target=target):
                 assert (subjects[fold.test] == target).all()
                 assert (subjects[fold.train] != target).sum() == 60
+
+
+# -- loso on every session (--preset moabb, MOABB's CrossSubjectEvaluation) ----------------
+def test_loso_on_every_session_scores_one_training_set_on_each_target_session():
+    subjects = np.repeat([1, 2, 3], 40)
+    sessions = np.tile(np.repeat(["0", "1"], 20), 3)
+    y = np.tile([0, 1], 60)
+    protocol = get_protocol("loso").for_preset("moabb")
+    assert protocol.sessions == "all" and protocol.all_sessions
+    assert get_protocol("loso").sessions == "dataset" and not get_protocol("loso").all_sessions
+    assert get_protocol("loso").for_preset("paper") == get_protocol("loso")
+    folds = list(protocol.split(y, 0, meta=_Meta(subjects, sessions), target=2))
+    assert [(f.fold, f.session, f.shots) for f in folds] == [(0, "0", 0), (1, "1", 0)]
+    for f in folds:
+        np.testing.assert_array_equal(f.train, folds[0].train)  # one model for the target
+        assert set(subjects[f.train]) == {1, 3} and len(f.train) == 80  # both sessions
+        assert (subjects[f.test] == 2).all() and (sessions[f.test] == f.session).all()
+    assert protocol.n_splits(n_sessions=2) == 2 and get_protocol("loso").n_splits(2) == 1
+    shots = list(get_protocol("loso", shots=(2,)).for_preset("moabb").split(
+        y, 0, meta=_Meta(subjects, sessions), target=2))
+    assert [(f.fold, f.session, f.shots) for f in shots] == [
+        (0, "0", 0), (1, "1", 0), (2, "0", 2), (3, "1", 2)]
+    held_out = np.concatenate([f.test for f in shots[:2]])
+    assert len(held_out) == 20 and all(not set(f.train) & set(held_out) for f in shots)
+
+
+def test_loso_sessions_are_recorded_only_where_they_are_not_the_default():
+    """Rows and units of loso made before ``sessions`` existed keep their keys."""
+    from benchmark.protocols import protocol_from_dict
+
+    assert get_protocol("loso", shots=(2,)).to_dict() == {
+        "shots": [2], "test_size": 0.5, "name": "loso", "version": "2"}
+    every = get_protocol("loso").for_preset("moabb")
+    assert every.to_dict()["sessions"] == "all" and protocol_from_dict(every.to_dict()) == every
+    with pytest.raises(UserError, match="'dataset' or 'all'"):
+        get_protocol("loso", sessions="some")
+
+
+def test_what_a_dataset_spec_says_cannot_run():
+    from benchmark.datasets import get_dataset_spec
+
+    one_session = get_dataset_spec("Schirrmeister2017")  # MOABB: 1 session, 14 subjects
+    assert "one session per subject" in get_protocol("cross-session").cannot_run(one_session)
+    assert get_protocol("loso").cannot_run(one_session) is None
+    assert get_protocol("cross-session").cannot_run(get_dataset_spec("FakeDataset")) is None
+    assert get_protocol("cross-session").cannot_run(get_dataset_spec("BNCI2014001")) is None
+    single = get_dataset_spec("Rozado2015")  # left hand and rest: one imagery class
+    assert "fewer than two; choose two or more with --classes" in \
+        get_protocol("paper").cannot_run(single)
+    assert get_protocol("paper").cannot_run(single.with_classes(["left_hand", "rest"])) is None

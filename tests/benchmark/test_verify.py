@@ -481,3 +481,31 @@ def test_malformed_records_and_files_are_one_line_problems(good_run, tmp_path):
     assert all("is incomplete" in p for p in verdict.problems[2:])
     assert main(["report", str(folder), "--metric", "kappa"]) == 0  # no traceback either
     del io
+
+
+def test_a_moabb_fakedataset_folder_with_its_class_choice_verifies(tmp_path, capsys):
+    """MOABB's FakeDataset (its seed fixed by the suite) with --classes and loso on every
+    session: verify re-derives the same trials; rows that claim another class choice are
+    found out.  (Trial ids number the selected trials within each run, so a choice with as
+    many trials per run gives the same ids: the class choice is caught as a second choice
+    in the folder, not by the split.)"""
+    out = tmp_path / "fake"
+    assert main(["run", "--datasets", "FakeDataset", "--classes", "left_hand,feet",
+                 "--protocol", "loso", "--preset", "moabb", "--models", "csp_lda",
+                 "--subjects", "1,2", "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    verdict = verify_results(out)
+    assert verdict.ok and (verdict.n_rows, verdict.n_units) == (4, 2), verdict.lines()
+    rows = _rows(out)
+    assert {r["classes"] for r in rows} == {"left_hand,feet"}
+    assert {r["session"] for r in rows} == {"0", "1"}
+
+    def claim_left_right(row):
+        if row["subject"] == 1:
+            row["classes"] = "left_hand,right_hand"
+
+    _edit_units(out, claim_left_right)
+    problems = verify_results(out).problems
+    assert problems == ["csp_lda on FakeDataset has rows of 2 class choices (left_hand,feet; "
+                        "left_hand,right_hand): the tables would average them; keep one "
+                        "--classes per results folder"]

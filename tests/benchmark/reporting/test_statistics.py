@@ -100,8 +100,8 @@ def test_stouffer_leaves_the_same_recordings_out_and_says_so():
     assert combined["reference_mean"] == pytest.approx(  # weights sqrt(8), sqrt(9)
         (np.sqrt(8) * kept.loc["AlexMI", "reference_mean"]
          + 3 * kept.loc["BNCI2014001", "reference_mean"]) / (np.sqrt(8) + 3))
-    assert ("BNCI2014001-4 is left out of the combination: the same subjects and session as "
-            "BNCI2014001, which is kept") in note
+    assert ("BNCI2014001-4 is left out of the combination: recorded from the subjects and "
+            "session of BNCI2014001, which is kept") in note
 
 
 def test_a_model_with_only_the_duplicate_pair_gets_no_combination():
@@ -179,8 +179,8 @@ def test_the_cd_diagram_counts_the_same_recordings_once(tmp_path):
                     "BNCI2014001-4": same_order})
     _, note = cd_diagram(means, tmp_path / "cd")
     assert "does not reject" in note and "3 models on 2 datasets" in note and "p = 0.135" in note
-    assert ("BNCI2014001-4 is left out of the Friedman test and the diagram: the same "
-            "subjects and session as BNCI2014001, which is kept") in note
+    assert ("BNCI2014001-4 is left out of the Friedman test and the diagram: recorded from "
+            "the subjects and session of BNCI2014001, which is kept") in note
     means.loc["BNCI2015001"] = same_order  # a third independent set: now it rejects
     _, note = cd_diagram(means, tmp_path / "cd")
     assert "of 3 models on 3 datasets; the Friedman test rejects" in note
@@ -230,11 +230,15 @@ def test_the_same_recordings_file_agrees_with_the_catalogue():
     expected = [n for names in groups.values() if len(names) > 1 for n in names]
     text = resources.files("benchmark.reporting").joinpath(SAME_RECORDINGS_FILE).read_text()
     rows = list(csv.DictReader(text.splitlines()))
-    assert sorted([r["dataset"] for r in rows], key=list(DATASETS).index) == expected
+    catalogue = [r["dataset"] for r in rows if r["dataset"] in DATASETS]
+    assert sorted(catalogue, key=list(DATASETS).index) == catalogue
     shipped = defaultdict(list)
     for r in rows:
         shipped[r["recordings"]].append(r["dataset"])
-    assert sorted(shipped.values()) == sorted(v for v in groups.values() if len(v) > 1)
+    in_catalogue = [[n for n in v if n in DATASETS] for v in shipped.values()]
+    assert sorted(v for v in in_catalogue if len(v) > 1) == sorted(
+        v for v in groups.values() if len(v) > 1)
+    assert sorted(n for v in in_catalogue if len(v) > 1 for n in v) == sorted(expected)
 
 
 # -- tests that cannot point the wrong way (issue: MOABB's Wilcoxon tail, moabb#1176) ------
@@ -433,3 +437,43 @@ def test_pretraining_gain_pairs_each_model_with_its_twin_under_one_strategy():
     assert probe["gain"] < -4 and probe["wins"] == 0 and probe["p_scratch_better"] < 0.01
     assert (gain["p_pretrained_better_holm"] >= gain["p_pretrained_better"]).all()
     assert "pretrained minus scratch" in note
+
+
+def test_moabbs_names_join_the_groups_of_the_recordings_they_are():
+    """A MOABB-named entry joins a catalogue entry's group where it loads the same
+    recordings: the same class, no arguments, and the catalogue's session the first one
+    (checked on the datasets' specs; MOABB names BNCI2014_001's first session 0train,
+    BNCI2015_001's 0A); Dreyer2023A, B and C hold parts of Dreyer2023's subjects."""
+    import csv
+    from collections import defaultdict
+    from importlib import resources
+
+    from benchmark.datasets import get_dataset_spec
+    from benchmark.reporting.statistics import SAME_RECORDINGS_FILE, independent_datasets
+
+    text = resources.files("benchmark.reporting").joinpath(SAME_RECORDINGS_FILE).read_text()
+    groups = defaultdict(list)
+    for r in csv.DictReader(text.splitlines()):
+        groups[r["recordings"]].append(r["dataset"])
+    first_session = {"BNCI2014_001": "0train", "BNCI2015_001": "0A"}
+    for members in groups.values():
+        specs = [get_dataset_spec(n) for n in members]
+        paper = [s for s in specs if s.role != "moabb"]
+        for spec in (s for s in specs if s.role == "moabb"):
+            parent = paper[0] if paper else specs[0]
+            if spec.name.startswith("Dreyer2023") and spec.name != "Dreyer2023":
+                assert set(spec.subject_ids) < set(parent.subject_ids)
+                continue
+            assert spec.moabb_class == parent.moabb_class and spec.kwargs == parent.kwargs == {}
+            assert parent.session in (None, first_session.get(spec.name)), spec.name
+            assert spec.subject_ids == parent.subject_ids
+    parts = [get_dataset_spec(n).subject_ids for n in ("Dreyer2023A", "Dreyer2023B",
+                                                        "Dreyer2023C")]
+    assert sum(parts, ()) == get_dataset_spec("Dreyer2023").subject_ids
+    kept, left_out = independent_datasets(["Dreyer2023B", "Dreyer2023", "BNCI2014_001",
+                                           "BNCI2014001", "BNCI2014_004", "BNCI2014004"])
+    assert kept == ["Dreyer2023", "BNCI2014001", "BNCI2014_004", "BNCI2014004"]
+    assert left_out == {"Dreyer2023B": "Dreyer2023", "BNCI2014_001": "BNCI2014001"}
+    # the parts are other subjects than each other: without Dreyer2023 both count
+    assert independent_datasets(["Dreyer2023A", "Dreyer2023B"]) == (
+        ["Dreyer2023A", "Dreyer2023B"], {})
