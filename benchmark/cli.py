@@ -377,8 +377,8 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
                      retry_failed=args.retry_failed, jobs=args.jobs, scheduler=args.scheduler,
                      cache_dir=args.cache, use_cache=not args.no_cache,
                      plugins=tuple(args.plugin), device=args.device, precision=args.precision,
-                     finetune=(tuple(s.strip() for s in args.finetune.split(",") if s.strip())
-                               if args.finetune else None),
+                     finetune=(tuple(s.strip() for s in args.finetune.split(","))
+                               if args.finetune is not None else None),
                      feature_cache=not args.no_feature_cache)
 
 
@@ -388,7 +388,6 @@ def _cmd_run(args) -> int:
     from benchmark.metrics import METRIC_TITLES, greater_is_better
     from benchmark.reporting import (format_main_table, largest_shots, main_table,
                                      with_strategy_labels, write_report)
-    from benchmark.results import read_results
     from benchmark.verify import verdict_for_report
 
     cfg = _run_config(args)
@@ -412,7 +411,7 @@ def _cmd_run(args) -> int:
         print(f"not run: {line}")
     _preflight_weights(pipelines, say)
     summary = run_benchmark(cfg, progress=progress)
-    rows = read_results(out)
+    rows = _read_rows(out)
     names = {p.name for p in pipelines}
     df = rows[rows["dataset"].isin([d.name for d in datasets]) & rows["model"].isin(names)]
     df = with_strategy_labels(df)
@@ -515,11 +514,10 @@ def _cmd_report(args) -> int:
     from benchmark.metrics import METRIC_TITLES, check_metric, greater_is_better, metric_of
     from benchmark.reporting import (format_main_table, largest_shots, main_table,
                                      missing_summary, with_strategy_labels, write_report)
-    from benchmark.results import read_results
     from benchmark.verify import verdict_for_report
 
     path = Path(args.results)
-    df = read_results(path)
+    df = _read_rows(path)
     root = path.parent if path.is_file() else path
     folder, rescored = "report", ""
     if args.metric is not None:
@@ -548,6 +546,18 @@ def _cmd_report(args) -> int:
     _print_verdict(out)
     print(f"\nreport written to {out}; open {out / 'index.html'}")
     return 0
+
+
+def _read_rows(path):
+    """The stored rows, each with its adaptation strategy (``finetune``): rows stored
+    before the column existed get their pipeline's (``full`` for a foundation model), so
+    that a folder continued with ``--finetune`` reports its earlier ``full`` rows as
+    ``full`` (:func:`benchmark.engine.row_strategies`)."""
+    from benchmark.engine import row_strategies
+    from benchmark.results import read_results
+
+    rows = read_results(path)
+    return rows.assign(finetune=row_strategies(rows)) if not rows.empty else rows
 
 
 def _rescored(df, root: Path, metric: str):

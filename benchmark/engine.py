@@ -37,7 +37,7 @@ from benchmark.devices import (
 from benchmark.errors import UserError
 from benchmark.executors import make_executor
 from benchmark.pipelines import PipelineSpec
-from benchmark.metrics import check_metric
+from benchmark.metrics import METRICS, check_metric
 from benchmark.preprocessing import PreprocessingConfig, digest, resolve_preprocessing
 from benchmark.preprocessing.config import preset_config
 from benchmark.process import seed_everything
@@ -49,6 +49,7 @@ from benchmark.units import (
     OfflineKey,
     Unit,
     UnitResult,
+    adaptation_version,
     config_digest,
     unit_row,
 )
@@ -105,14 +106,17 @@ class RunConfig:
             raise UserError("--jobs and --scheduler exclude each other: the cluster's workers "
                             "set the parallelism; drop --jobs")
         if self.finetune is not None:
+            if not [s for s in self.finetune if s]:
+                raise UserError("--finetune names no strategy; give one or more of "
+                                f"{', '.join(STRATEGIES)} (comma-separated)")
             self.finetune = tuple(dict.fromkeys(check_strategy(s, tuple(STRATEGIES))
                                                 for s in self.finetune))
-            if not strategy_pipelines(self)[0]:
-                names = ", ".join(p.name for p in self.pipelines)
-                raise UserError(f"--finetune {','.join(self.finetune)} applies to foundation "
-                                f"models (mirepnet, labram, ... and their *_scratch twins), and "
-                                f"none of the models asked for takes it ({names}); add "
-                                "--models foundation or drop --finetune")
+            if not any(s in (p.strategies() or ("full",)) for p in self.pipelines
+                       for s in self.finetune):
+                raise UserError(_no_model_takes(self.finetune, self.pipelines))
+        if self.pipelines and not strategy_pipelines(self)[0]:  # all left out for the metric
+            raise UserError(f"nothing left to run: {strategy_pipelines(self)[1][0]}; choose "
+                            "another --metric or --finetune")
 
 
 @dataclass
@@ -205,6 +209,11 @@ class RunSummary:
 
 
 def _unit_key(spec, subject, session, pipe, pre, protocol, seed, metric) -> dict:
+    return _base_unit_key(spec, subject, session, pipe, pre, protocol, seed, metric) \
+        | adaptation_version(pipe)
+
+
+def _base_unit_key(spec, subject, session, pipe, pre, protocol, seed, metric) -> dict:
     return {
         "dataset": spec.name,
         "dataset_config": digest({"cls": spec.moabb_class, "kwargs": spec.kwargs,
@@ -256,6 +265,23 @@ def plan_units(cfg: RunConfig) -> list[Unit]:
     return units
 
 
+def _no_model_takes(strategies: tuple[str, ...], pipelines) -> str:
+    """The one-line error for a ``--finetune`` that none of the run's models takes:
+    which registered models take each strategy asked for."""
+    from benchmark.models import list_models, model_strategies
+
+    names = ", ".join(p.name for p in pipelines)
+    takers = []
+    for strategy in strategies:
+        models = [m for m in list_models() if strategy in model_strategies(m)]
+        shown = ", ".join(models[:4]) + (", ..." if len(models) > 4 else "")
+        takers.append(f"{strategy}: {shown}")
+    hint = ("add --models foundation or drop --finetune" if set(strategies) - {"frozen_embedding"}
+            else "add --models mirepnet,mirepnet_scratch or drop --finetune")
+    return (f"none of the models asked for ({names}) takes --finetune {','.join(strategies)} "
+            f"(taken by {'; '.join(takers)}); {hint}")
+
+
 def strategy_pipelines(cfg: RunConfig) -> tuple[list[PipelineSpec], list[str]]:
     """The run's pipelines along its ``--finetune`` axis, and a line per model left out.
 
@@ -266,19 +292,41 @@ def strategy_pipelines(cfg: RunConfig) -> tuple[list[PipelineSpec], list[str]]:
     pipelines, specialists) runs where ``full`` is asked for; whatever does not apply is
     left out, never run under another strategy.
     """
-    if cfg.finetune is None:
-        return list(cfg.pipelines), []
     out, left = [], []
-    for pipe in cfg.pipelines:
-        takes = pipe.strategies() or ("full",)
-        kept = [s for s in cfg.finetune if s in takes]
-        out += [pipe.with_strategy(s) if pipe.strategies() else pipe for s in kept]
-        missing = [s for s in cfg.finetune if s not in takes]
-        if missing:
-            why = ("trains from scratch: full only" if not pipe.strategies()
-                   else f"takes {', '.join(takes)}")
-            left.append(f"{pipe.name}: --finetune {', '.join(missing)} left out ({why})")
-    return out, left
+    if cfg.finetune is None:
+        out = list(cfg.pipelines)
+    else:
+        for pipe in cfg.pipelines:
+            takes = pipe.strategies() or ("full",)
+            kept = [s for s in cfg.finetune if s in takes]
+            out += [pipe.with_strategy(s) if pipe.strategies() else pipe for s in kept]
+            missing = [s for s in cfg.finetune if s not in takes]
+            if missing:
+                why = ("trains from scratch: full only" if not pipe.strategies()
+                       else f"takes {', '.join(takes)}")
+                left.append(f"{pipe.name}: --finetune {', '.join(missing)} left out ({why})")
+    if not _needs_probabilities(cfg):
+        return out, left
+    from benchmark.models import WITHOUT_PROBABILITIES
+
+    scored = []
+    for pipe in out:
+        if pipe.strategy in WITHOUT_PROBABILITIES:
+            left.append(f"{pipe.name}: --finetune {pipe.strategy} left out (--metric "
+                        f"{cfg.metric} needs class probabilities here, and its classifier "
+                        "gives decision scores only)")
+        else:
+            scored.append(pipe)
+    return scored, left
+
+
+def _needs_probabilities(cfg: RunConfig) -> bool:
+    """Whether the run's metric needs class probabilities: the losses and ECE always,
+    ROC-AUC on a dataset of more than two classes (one-vs-rest over probabilities; with
+    two, the decision scores serve)."""
+    needs = METRICS[cfg.metric].needs
+    return needs == "probabilities" or (needs == "scores"
+                                        and any(len(d.classes) > 2 for d in cfg.datasets))
 
 
 def run_pipelines(cfg: RunConfig) -> list[PipelineSpec]:

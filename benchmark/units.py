@@ -22,7 +22,7 @@ from benchmark.protocols import Protocol
 from benchmark.rows import ResultRow
 
 __all__ = ["Unit", "UnitResult", "EvaluationSettings", "OfflineKey", "missing_info",
-           "unit_row", "config_digest"]
+           "unit_row", "config_digest", "ADAPTATION_VERSION", "adaptation_version"]
 
 
 @dataclass(eq=False)
@@ -101,10 +101,24 @@ class EvaluationSettings:
     feature_cache: bool = True  # keep frozen backbones' features between folds and units
 
 
+#: what a strategy other than ``full`` means changed with issue 22 (MIRepNet's
+#: ``linear_probe`` became a probe on frozen features in eval(); ``frozen_embedding`` runs
+#: its embedding in eval()): their units' keys and configurations carry this, so that
+#: rows of the older meaning in a folder are neither taken for the new ones nor averaged
+#: with them (``full`` keeps its keys)
+ADAPTATION_VERSION = 2
+
+
+def adaptation_version(pipe: PipelineSpec) -> dict:
+    """``{"adaptation": ADAPTATION_VERSION}`` for a pipeline adapted otherwise than
+    ``full``, ``{}`` for any other (see :data:`ADAPTATION_VERSION`)."""
+    return {} if pipe.strategy in ("", "full") else {"adaptation": ADAPTATION_VERSION}
+
+
 def config_digest(pipe: PipelineSpec, pre: PreprocessingConfig, protocol: Protocol) -> str:
     """The configuration a row was made with: pipeline, preprocessing and protocol."""
     return digest({"pipeline": pipe.to_dict(), "pre": pre.to_dict(),
-                   "protocol": protocol.to_dict()})
+                   "protocol": protocol.to_dict(), **adaptation_version(pipe)})
 
 
 def unit_row(settings: EvaluationSettings, versions: dict, unit: Unit, *, status: str,

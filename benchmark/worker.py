@@ -26,7 +26,7 @@ import threading
 import time
 import traceback
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -251,6 +251,7 @@ class Worker:
         train_key = (np.asarray(fold.train).tobytes(), groups)
         if train_key != fitted.key:
             fitted.key = fitted.model = None  # one model at a time (a network can be large)
+            fitted.reported = {}
             Xtr, names = self._part(unit, data, fold, "train")
             seed_everything(unit.seed)
             model = unit.pipe.build(n_chans=Xtr.shape[1], n_outputs=len(classes),
@@ -281,7 +282,7 @@ class Worker:
                          session=fold.session, split=split, score=score,
                          n_train=len(fold.train), n_test=len(yte), n_classes=len(classes),
                          n_chans=n_chans, fit_time=fit_time, predict_time=predict_time,
-                         **_network_columns(model),
+                         **_network_columns(model, fitted.reported),
                          **_data_facts(data, unit.subject, classes, unit.spec.sfreq)), kept
 
     def _row(self, unit: Unit, **fields) -> ResultRow:
@@ -302,6 +303,7 @@ class _Fitted:
     fit_time: float = 0.0
     n_chans: int = 0
     seconds: float = 0.0
+    reported: dict = field(default_factory=dict)  # feature counts given to its rows so far
 
 
 def _worker_device(device: str) -> str:
@@ -402,15 +404,25 @@ def _all_classes(final, values: np.ndarray, n_classes: int, fill: float = 0.0) -
     return full
 
 
-def _network_columns(model) -> dict:
+def _network_columns(model, reported: dict | None = None) -> dict:
     """The row's columns on the fitted model's network (:func:`benchmark.models.
     network_facts`): its size, the parameters training changed, where it ran and in which
     precision, and what it reports about itself (the checkpoint it loaded, the frozen
     features it computed and reused).  A model without a network ran on the CPU; its
-    sizes and precision are left empty."""
+    sizes and precision are left empty.
+
+    The feature counts a model reports are its totals since it was fitted; ``reported``
+    holds those given to earlier rows of the same fitted model (a model scored on several
+    folds), so that each row counts its own fold's work and the rows add up to what ran.
+    """
     facts = network_facts(model)
     device = facts.get("device", "cpu")
     info = facts.get("model_info")
+    if reported is not None and info and isinstance(info.get("features"), dict):
+        totals = {k: int(v) for k, v in info["features"].items()}
+        info = {**info, "features": {k: v - reported.get(k, 0) for k, v in totals.items()}}
+        reported.clear()
+        reported.update(totals)
     return {"n_params": facts.get("n_params"), "n_trainable": facts.get("n_trainable"),
             "device": device, "device_name": device_name(device),
             "precision": facts.get("precision", ""),

@@ -24,8 +24,9 @@ loaded, bit for bit.
 
 :class:`FeatureCache` keeps a frozen backbone's features so that few-shot levels, LOSO
 targets, folds and probe kinds that feed it the same trial do not recompute them.  Its
-key is a digest of the backbone's weights, its class, the precision and device, and of
-the trial's input array itself (after the shared preprocessing and the alignment of its
+key is a digest of the backbone (:func:`weights_digest`: its class, every parameter and
+buffer outside the head, the channels it was built for), the precision and device, and
+of the trial's input array itself (after the shared preprocessing and the alignment of its
 part): whatever the dataset, subject, session, trial or alignment-fit trials, two inputs
 that differ in any byte have different keys, and equal ones have equal features (the
 backbone in ``eval()`` mode is a function of its input).  Written by hand because no
@@ -71,15 +72,33 @@ def head_of(module, path: str):
     return head
 
 
-def weights_digest(module) -> str:
-    """SHA-256 over a module's state (names, shapes, dtypes and bytes of every tensor)."""
+def weights_digest(module, skip: str = "") -> str:
+    """SHA-256 over what a module computes with: its class, every parameter and buffer
+    (names, shapes, dtypes and bytes; non-persistent buffers too, such as braindecode's
+    channel-interpolation matrix or BIOT's channel index, which ``state_dict`` leaves
+    out), and the channel names and positions it was built for (``chs_info``).  Tensors
+    under ``skip`` (the head, which does not shape the features it takes) are left out,
+    so that a pretrained backbone under a head drawn per seed has one digest."""
+    import itertools
+
     import torch
 
-    h = hashlib.sha256()
-    for name, tensor in module.state_dict().items():
+    h = hashlib.sha256(f"{type(module).__module__}.{type(module).__qualname__};".encode())
+    named = itertools.chain(module.named_parameters(remove_duplicate=False),
+                            module.named_buffers(remove_duplicate=False))
+    for name, tensor in named:
+        if skip and (name == skip or name.startswith(skip + ".")):
+            continue
         t = tensor.detach().cpu().contiguous()
         h.update(f"{name}:{tuple(t.shape)}:{t.dtype};".encode())
         h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    try:
+        chs = getattr(module, "chs_info", None) or []
+    except ValueError:  # braindecode's property when no chs_info was given
+        chs = []
+    for ch in chs:
+        loc = np.asarray(ch.get("loc", ()), dtype=np.float64)
+        h.update(f"ch:{ch.get('ch_name', '')}:".encode() + loc.tobytes())
     return h.hexdigest()[:24]
 
 
@@ -163,7 +182,7 @@ class FrozenBackbone(TransformerMixin, BaseEstimator):
         self.module_ = self.module.to(self.device).train(False)  # eval mode
         for p in self.module_.parameters():
             p.requires_grad_(False)
-        self.digest_ = weights_digest(self.module_)
+        self.digest_ = weights_digest(self.module_, skip=self.head)
         self.stats_ = {"forwarded": 0, "reused": 0}
         return self
 
@@ -231,7 +250,7 @@ class PeftAdapter:
     kind: str
     head: str
     r: int = 16
-    alpha: int = 32
+    alpha: float = 32.0
     dropout: float = 0.0
 
     def targets(self, module) -> list[str]:

@@ -11,28 +11,34 @@ ADAPTER_WORDS = ("lora_", "ia3_")
 
 
 def freeze_frozen_parts(module) -> None:
-    """Put every part of ``module`` whose parameters are all frozen in ``eval()`` mode.
+    """Put every frozen part of ``module`` in ``eval()`` mode.
 
-    A submodule with parameters is frozen when none requires a gradient; one without
-    parameters (dropout, an activation) follows the nearest enclosing module that has
-    some.  So the backbone of a probe or of LoRA runs without dropout and its
-    batch-norm statistics stay as loaded, while the head (and an adapter's dropout)
-    train as usual.
+    A submodule with parameters is frozen when none requires a gradient, and trains
+    when all do (the head).  One that holds both (a transformer block with a LoRA
+    adapter inside) trains, and its children are visited in turn.  A submodule without
+    parameters (dropout, an activation) trains only inside a module that trains whole
+    or when it belongs to an adapter (peft's ``lora_dropout``); elsewhere it is part of
+    the frozen backbone.  So the backbone of a probe or of LoRA runs without dropout and
+    its batch-norm statistics stay as loaded, while the head and the adapters' own
+    dropout train as usual.
     """
     if all(p.requires_grad for p in module.parameters()):
         return  # nothing frozen (full fine-tuning): skorch's train() stands
 
-    def visit(m, parent_frozen: bool) -> None:
-        params = list(m.parameters())
-        frozen = (not any(p.requires_grad for p in params)) if params else parent_frozen
-        if frozen:
+    def visit(m, name: str) -> None:
+        grads = [p.requires_grad for p in m.parameters()]
+        if not grads:
+            m.train(any(w in name for w in ADAPTER_WORDS))
+        elif not any(grads):
             m.eval()
-            return
-        m.train(True)
-        for child in m.children():
-            visit(child, False)
+        elif all(grads):
+            m.train(True)
+        else:
+            m.training = True  # this module itself; its children decide for themselves
+            for child_name, child in m.named_children():
+                visit(child, child_name)
 
-    visit(module, False)
+    visit(module, "")
 
 
 def adapter_parameter_count(module) -> int:

@@ -93,7 +93,7 @@ _ANNOTATIONS = {"max_epochs": "int", "batch_size": "int", "lr": "float",
 _DEVICE = _P("device", _P.KEYWORD_ONLY, default=None, annotation="str | None")
 _PRECISION = _P("precision", _P.KEYWORD_ONLY, default="fp32", annotation="str")
 _FEATURE_CACHE = _P("feature_cache", _P.KEYWORD_ONLY, default=None)
-_OPTION_ANNOTATIONS = {"lora_r": "int | None", "lora_alpha": "int | None",
+_OPTION_ANNOTATIONS = {"lora_r": "int | None", "lora_alpha": "float | None",
                        "lora_dropout": "float | None", "lp_epochs": "int | None",
                        "lp_lr": "float | None", "ft_lr": "float | None"}
 
@@ -211,7 +211,7 @@ def adapted_classifier(net: Network, signal: Signal, recipe: Recipe, finetune: s
     if finetune in PEFT_STRATEGIES:
         lora = {**LORA_DEFAULTS, **options}
         adapter = ad.PeftAdapter(finetune, head, r=int(lora["lora_r"]),
-                                 alpha=int(lora["lora_alpha"]),
+                                 alpha=float(lora["lora_alpha"]),
                                  dropout=float(lora["lora_dropout"]))
         return braindecode_classifier(net.module, signal, recipe, device=device,
                                       precision=precision, module_kwargs=kwargs,

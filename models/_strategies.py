@@ -12,8 +12,8 @@ import numpy as np
 from benchmark.errors import UserError, did_you_mean
 
 __all__ = ["STRATEGIES", "GENERIC_STRATEGIES", "PROBES", "PEFT_STRATEGIES", "STRATEGY_OPTIONS",
-           "LORA_DEFAULTS", "RIDGE_ALPHAS", "check_strategy", "strategy_options_for",
-           "options_for_strategy", "model_strategies"]
+           "LORA_DEFAULTS", "RIDGE_ALPHAS", "WITHOUT_PROBABILITIES", "check_strategy",
+           "strategy_options_for", "options_for_strategy", "model_strategies"]
 
 #: every strategy, with what it trains
 STRATEGIES: dict[str, str] = {
@@ -30,6 +30,9 @@ STRATEGIES: dict[str, str] = {
 GENERIC_STRATEGIES = ("full", "linear_probe", "ridge_probe", "lora", "dora", "ia3", "lp_ft")
 PROBES = ("linear_probe", "ridge_probe")
 PEFT_STRATEGIES = ("lora", "dora", "ia3")
+#: strategies whose classifier gives decision scores but no class probabilities
+#: (scikit-learn's ``RidgeClassifierCV`` has no ``predict_proba``)
+WITHOUT_PROBABILITIES = ("ridge_probe",)
 #: options (factory parameters) and the strategies they belong to
 STRATEGY_OPTIONS: dict[str, tuple[str, ...]] = {
     "lora_r": ("lora", "dora"), "lora_alpha": ("lora", "dora"),
@@ -65,7 +68,27 @@ def strategy_options_for(finetune: str, given: dict[str, Any], model: str = "") 
         raise UserError(f"{model or 'this model'}: {', '.join(wrong)} belong to "
                         f"{'/'.join(owners)}, not to finetune {finetune!r}; drop them from the "
                         "pipeline file or choose that strategy")
-    return {k: v for k, v in given.items() if v is not None}
+    options = {k: v for k, v in given.items() if v is not None}
+    for name, value in options.items():
+        problem = _option_problem(name, value)
+        if problem:
+            raise UserError(f"{model or 'this model'}: {name} = {value!r} {problem}; fix it in "
+                            "the pipeline file")
+    return options
+
+
+def _option_problem(name: str, value: Any) -> str:
+    """Why an option's value cannot be used (``""`` when it can); ``lp_epochs`` is
+    checked against the recipe's epochs where the classifier is built."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if name == "lora_r":
+        return "" if isinstance(value, int) and not isinstance(value, bool) and value >= 1 \
+            else "must be a whole number of at least 1"
+    if name == "lora_dropout":
+        return "" if number and 0 <= value < 1 else "must be in [0, 1)"
+    if name in ("lora_alpha", "lp_lr", "ft_lr"):
+        return "" if number and np.isfinite(value) and value > 0 else "must be a positive number"
+    return ""
 
 
 def options_for_strategy(finetune: str, options: dict[str, Any]) -> dict[str, Any]:

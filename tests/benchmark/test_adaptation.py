@@ -35,6 +35,11 @@ def test_full_keeps_the_units_keys_and_strategies_multiply_the_grid(tiny_spec, t
         ("mirepnet_scratch", "full"), ("mirepnet_scratch", "lora"),
         ("mirepnet_scratch", "ridge_probe"), ("csp_lda", "")]
     assert len({u.uid for u in grid}) == 4
+    # a strategy other than full carries the meaning it has had since issue 22 in its key
+    # and configuration: an older folder's probe rows are neither resumed nor averaged in
+    keys = {u.pipe.strategy: u.key for u in grid}
+    assert "adaptation" not in keys["full"] and "adaptation" not in keys[""]
+    assert keys["lora"]["adaptation"] == keys["ridge_probe"]["adaptation"] == 2
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +116,16 @@ def test_bad_finetune_input_is_one_line(tmp_path, capsys):
     base = ["run", "--datasets", "SynAlexMI", "--subjects", "1", "--out", str(tmp_path / "o")]
     assert main([*base, "--models", "csp_lda", "--finetune", "lora"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--finetune lora applies to foundation models" in err[0]
+    assert len(err) == 1 and "none of the models asked for (csp_lda) takes --finetune lora " \
+        "(taken by lora: bendr, bendr_scratch, biot, biot_scratch, ...)" in err[0]
+    assert err[0].endswith("add --models foundation or drop --finetune")
+    assert main([*base, "--models", "labram", "--finetune", "frozen_embedding"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "(taken by frozen_embedding: mirepnet, mirepnet_scratch)" in err[0]
+    assert err[0].endswith("add --models mirepnet,mirepnet_scratch or drop --finetune")
+    assert main([*base, "--models", "mirepnet_scratch", "--finetune", ","]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--finetune names no strategy; give one or more of full" in err[0]
     assert main([*base, "--models", "mirepnet_scratch", "--finetune", "lorra"]) == 2
     err = capsys.readouterr().err
     assert "unknown --finetune strategy 'lorra': did you mean 'lora'" in err
@@ -144,3 +158,76 @@ def test_lora_options_on_a_probe_in_a_pipeline_file_stop_the_run(tmp_path, capsy
                                                                  "lora_r": 8}
     assert spec.with_strategy("linear_probe").steps[0]["parameters"] == {
         "finetune": "linear_probe"}
+
+
+def test_ridge_probe_is_left_out_where_the_metric_needs_probabilities(tiny_spec, tmp_path):
+    """RidgeClassifierCV has decision scores, no probabilities: under the losses, ECE and
+    multi-class ROC-AUC it is left out with one line (never a failed row); binary ROC-AUC
+    ranks its decision scores."""
+    from benchmark.datasets import get_dataset_spec
+    from benchmark.engine import strategy_pipelines
+
+    cfg = _cfg(tiny_spec, tmp_path, metric="log_loss")
+    pipes, left = strategy_pipelines(cfg)
+    assert [p.strategy for p in pipes] == ["linear_probe"]
+    assert left == ["mirepnet_scratch: --finetune ridge_probe left out (--metric log_loss "
+                    "needs class probabilities here, and its classifier gives decision "
+                    "scores only)"]
+    assert {u.pipe.strategy for u in plan_units(cfg)} == {"linear_probe"}
+    binary = get_dataset_spec("SynBNCI2014004")
+    assert len(strategy_pipelines(_cfg(binary, tmp_path, metric="roc_auc"))[0]) == 2
+    four = get_dataset_spec("SynBNCI2014001-4")
+    assert len(four.classes) > 2
+    assert [p.strategy for p in strategy_pipelines(
+        _cfg(four, tmp_path, metric="roc_auc"))[0]] == ["linear_probe"]
+    with pytest.raises(UserError, match="nothing left to run: mirepnet_scratch: --finetune "
+                                        "ridge_probe left out"):
+        _cfg(tiny_spec, tmp_path, metric="brier", finetune=("ridge_probe",))
+
+
+def test_rows_from_before_the_finetune_column_report_their_strategy(probe_runs, tmp_path,
+                                                                    capsys):
+    """A folder continued with --finetune holds rows stored before rows had ``finetune``:
+    the report takes their strategy from their pipeline (``full`` where it names none)."""
+    import shutil
+
+    folder = tmp_path / "old"
+    shutil.copytree(probe_runs[True], folder)
+    for path in (folder / "units").glob("*.json"):
+        record = json.loads(path.read_text())
+        for row in record["rows"]:
+            row.pop("finetune", None)
+        path.write_text(json.dumps(record))
+    (folder / "results.csv").unlink(missing_ok=True)
+    assert "finetune" not in read_results(folder) or \
+        read_results(folder)["finetune"].fillna("").eq("").all()
+    assert main(["report", str(folder), "--no-verify"]) == 0
+    table = pd.read_csv(folder / "report" / "adaptation.csv")
+    assert sorted(table["finetune"]) == ["linear_probe", "ridge_probe"]
+    assert "mirepnet_scratch · ridge_probe" in capsys.readouterr().out
+    from benchmark.engine import row_strategies
+
+    plain = pd.DataFrame({"pipeline": [json.dumps({
+        "name": "mirepnet_scratch", "steps": [{"from": "models", "name": "mirepnet_scratch",
+                                               "parameters": {}}]}), json.dumps({
+        "name": "csp_lda", "steps": [{"from": "pyriemann", "name": "Covariances",
+                                      "parameters": {}}]})]})
+    assert row_strategies(plain) == ["full", ""]  # a foundation model's default; none
+
+
+def test_a_reused_models_rows_count_each_folds_own_features(tmp_path):
+    """loso on every session scores one fitted probe on each target session: each row
+    counts the trials its own fold forwarded, and the rows add up to what ran."""
+    from benchmark.datasets import get_dataset_spec
+
+    cfg = _cfg(get_dataset_spec("FakeDataset"), tmp_path, finetune=("ridge_probe",),
+               protocol=get_protocol("loso", sessions="all"))
+    cfg.subjects = [1]
+    run_benchmark(cfg, log=lambda m: None)
+    df = _rows(tmp_path).sort_values("session")
+    assert (df["status"] == "ok").all() and list(df["session"].astype(str)) == ["0", "1"]
+    first, second = df["features"].iloc[0], df["features"].iloc[1]
+    n_test = df["n_test"].astype(int).tolist()
+    n_train = int(df["n_train"].iloc[0])
+    assert first == {"forwarded": n_train + n_test[0], "reused": 0}  # the fit and test 0
+    assert second == {"forwarded": n_test[1], "reused": 0}  # only its own test trials

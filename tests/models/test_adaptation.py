@@ -173,6 +173,70 @@ def test_bad_strategies_and_options_are_one_line_errors():
         _build("mirepnet_scratch", "ridge_probe", lora_r=8)
     with pytest.raises(UserError, match="lp_epochs must be between 1 and max_epochs - 1"):
         create_model("mirepnet_scratch", **SIGNAL, finetune="lp_ft", lp_epochs=3, max_epochs=3)
+    for option, value, why in [("lora_r", 0, "a whole number of at least 1"),
+                               ("lora_r", 2.5, "a whole number of at least 1"),
+                               ("lora_dropout", 1.5, r"in \[0, 1\)"),
+                               ("lora_alpha", -1, "a positive number")]:
+        with pytest.raises(UserError, match=f"mirepnet_scratch: {option} = {value!r} must be "
+                                            f"{why}; fix it in the pipeline file"):
+            _build("mirepnet_scratch", "lora", **{option: value})
+    for option in ("lp_lr", "ft_lr"):
+        with pytest.raises(UserError, match=f"{option} = 0 must be a positive number"):
+            _build("mirepnet_scratch", "lp_ft", **{option: 0})
+
+
+@pytest.mark.parametrize("strategy", ["lora", "ia3"])
+def test_the_backbone_around_the_adapters_trains_without_dropout(strategy, monkeypatch):
+    """Dropout inside a block that holds an adapter belongs to the frozen backbone: eval()
+    during training; the adapters' own dropout and the head's train."""
+    X, y = _data()
+    kw = {"lora_dropout": 0.2} if strategy == "lora" else {}
+    clf = _build("mirepnet_scratch", strategy, **kw)
+    modes, real = {}, torch.nn.Dropout.forward
+
+    def forward(self, x):
+        modes.setdefault(id(self), set()).add(self.training)
+        return real(self, x)
+
+    monkeypatch.setattr(torch.nn.Dropout, "forward", forward)
+    clf.fit(X, y)
+    seen = {n: modes[id(m)] for n, m in clf.module_.named_modules() if id(m) in modes}
+    backbone = {n: m for n, m in seen.items() if "lora_" not in n and ".clshead" not in n}
+    assert backbone and all(m == {False} for m in backbone.values()), backbone
+    adapters = {n: m for n, m in seen.items() if "lora_dropout" in n}
+    assert bool(adapters) == (strategy == "lora")
+    assert all(True in m for m in adapters.values())  # trained: dropout on
+
+
+def test_the_cache_key_is_what_shapes_the_features_and_not_the_head():
+    """The digest covers non-persistent buffers and the channels a network was built for,
+    and leaves out the head (drawn per seed under a pretrained backbone)."""
+    from benchmark.models._adaptation import weights_digest
+
+    def labram(seed, chs):
+        torch.manual_seed(seed)
+        model = create_model("labram_scratch", **{**SIGNAL, "chs_info": chs}, device="cpu")
+        model.initialize()
+        return model.module_
+
+    chs = chs_info(TEMPLATE_CHANNELS)
+    a = labram(0, chs)
+    head = _head("labram")
+    assert any(n.startswith(head + ".") for n, _ in a.named_parameters())
+    b = labram(0, chs)
+    with torch.no_grad():
+        for p in b.get_submodule(head).parameters():
+            p.add_(1.0)  # another head
+    assert weights_digest(a, skip=head) == weights_digest(b, skip=head)
+    assert weights_digest(a) != weights_digest(b)
+    c = labram(0, chs)
+    hidden = {n for n, _ in c.named_buffers()} - set(c.state_dict())
+    assert hidden == {"backbone.interpolation_layer.matrix"}  # built from chs_info
+    with torch.no_grad():
+        dict(c.named_buffers())["backbone.interpolation_layer.matrix"].add_(1)
+    assert weights_digest(c, skip=head) != weights_digest(a, skip=head)  # though not saved
+    d = labram(0, chs[::-1])  # the same weights, built for the channels in another order
+    assert weights_digest(d, skip=head) != weights_digest(a, skip=head)
 
 
 # -- the frozen-feature cache ---------------------------------------------------------------
@@ -193,8 +257,7 @@ def test_the_cache_is_keyed_by_weights_precision_and_each_input_trial():
     X, _ = _data(4)
     cache = FeatureCache()
     first, stats = _features(cache, X=X)
-    assert stats == {"forwarded": 4, "reused": 0} and first.shape == (4, 16 if False else
-                                                                      first.shape[1])
+    assert stats == {"forwarded": 4, "reused": 0} and first.shape == (4, 256)  # the pooled token
     again, stats = _features(cache, X=X)  # the same backbone, the same trials
     assert stats == {"forwarded": 0, "reused": 4} and np.array_equal(first, again)
     other, stats = _features(cache, seed=1, X=X)  # other weights (another seed)

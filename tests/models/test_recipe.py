@@ -35,7 +35,7 @@ _SPECIALIST = (_SIGNAL + "max_epochs: 'int' = 100, batch_size: 'int' = 8, lr: 'f
                "weight_decay: 'float' = {wd}, device: 'str | None' = None, "
                "precision: 'str' = 'fp32', **module_kwargs")
 # the adaptation strategies' options (issue 22), after the model's own
-_ADAPTATION = ("lora_r: 'int | None' = None, lora_alpha: 'int | None' = None, "
+_ADAPTATION = ("lora_r: 'int | None' = None, lora_alpha: 'float | None' = None, "
                "lora_dropout: 'float | None' = None, lp_epochs: 'int | None' = None, "
                "lp_lr: 'float | None' = None, ft_lr: 'float | None' = None, ")
 _FOUNDATION = (_SIGNAL + "{checkpoint}finetune: 'str' = 'full', " + _ADAPTATION
