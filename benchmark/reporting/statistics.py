@@ -473,6 +473,6 @@ def pretraining_gain(df: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, str
             f"({'higher' if sign > 0 else 'lower'} is better); gain: pretrained minus "
             f"scratch, mean over subjects x 100; wins: subjects where the pretrained model is "
             f"better. One-sided paired tests over subjects at alpha = {ALPHA} (permutation "
-            f"test below {PERM_CUTOFF} subjects, Wilcoxon signed-rank from the rank sum from "
-            f"{PERM_CUTOFF}); Holm over the pairs compared on each dataset")
+            f"test below {PERM_CUTOFF} subjects, Wilcoxon signed-rank test from "
+            f"{PERM_CUTOFF} subjects); Holm over the pairs compared on each dataset")
     return out[GAIN_COLUMNS], note
