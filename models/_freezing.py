@@ -14,21 +14,23 @@ def freeze_frozen_parts(module) -> None:
     """Put every frozen part of ``module`` in ``eval()`` mode.
 
     A submodule with parameters is frozen when none requires a gradient, and trains
-    when all do (the head).  One that holds both (a transformer block with a LoRA
-    adapter inside) trains, and its children are visited in turn.  A submodule without
-    parameters (dropout, an activation) trains only inside a module that trains whole
-    or when it belongs to an adapter (peft's ``lora_dropout``); elsewhere it is part of
-    the frozen backbone.  So the backbone of a probe or of LoRA runs without dropout and
-    its batch-norm statistics stay as loaded, while the head and the adapters' own
-    dropout train as usual.
+    when all do (the head).  One that holds both is visited child by child.  A submodule
+    without parameters (dropout, an activation) inside such a mixed module trains when
+    the network has no adapter (a model that freezes a part of itself, such as
+    ``frozen_embedding`` or CBraMod's fixed mask token under ``full``: as before); in a
+    network with peft adapters it is part of the frozen backbone unless it belongs to an
+    adapter (``lora_dropout``).  So the backbone of a probe or of LoRA runs without
+    dropout and its batch-norm statistics stay as loaded, while the head and the
+    adapters' own dropout train as usual.
     """
     if all(p.requires_grad for p in module.parameters()):
         return  # nothing frozen (full fine-tuning): skorch's train() stands
+    adapted = any(any(w in n for w in ADAPTER_WORDS) for n, _ in module.named_parameters())
 
     def visit(m, name: str) -> None:
         grads = [p.requires_grad for p in m.parameters()]
-        if not grads:
-            m.train(any(w in name for w in ADAPTER_WORDS))
+        if not grads:  # inside a mixed module (see the docstring)
+            m.train(not adapted or any(w in name for w in ADAPTER_WORDS))
         elif not any(grads):
             m.eval()
         elif all(grads):

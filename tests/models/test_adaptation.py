@@ -185,13 +185,17 @@ def test_bad_strategies_and_options_are_one_line_errors():
             _build("mirepnet_scratch", "lp_ft", **{option: 0})
 
 
-@pytest.mark.parametrize("strategy", ["lora", "ia3"])
-def test_the_backbone_around_the_adapters_trains_without_dropout(strategy, monkeypatch):
+@pytest.mark.parametrize("name, strategy", [("mirepnet_scratch", "lora"),
+                                            ("mirepnet_scratch", "ia3"),
+                                            ("cbramod_scratch", "full")])
+def test_the_backbone_around_the_adapters_trains_without_dropout(name, strategy,
+                                                                 monkeypatch):
     """Dropout inside a block that holds an adapter belongs to the frozen backbone: eval()
-    during training; the adapters' own dropout and the head's train."""
+    during training; the adapters' own dropout and the head's train.  CBraMod keeps a
+    frozen mask token under ``full``: all its dropout trains, as it did before."""
     X, y = _data()
     kw = {"lora_dropout": 0.2} if strategy == "lora" else {}
-    clf = _build("mirepnet_scratch", strategy, **kw)
+    clf = _build(name, strategy, **kw)
     modes, real = {}, torch.nn.Dropout.forward
 
     def forward(self, x):
@@ -201,6 +205,9 @@ def test_the_backbone_around_the_adapters_trains_without_dropout(strategy, monke
     monkeypatch.setattr(torch.nn.Dropout, "forward", forward)
     clf.fit(X, y)
     seen = {n: modes[id(m)] for n, m in clf.module_.named_modules() if id(m) in modes}
+    if strategy == "full":  # a network that freezes a part of itself, no adapter: as before
+        assert seen and all(m == {True} for m in seen.values()), seen
+        return
     backbone = {n: m for n, m in seen.items() if "lora_" not in n and ".clshead" not in n}
     assert backbone and all(m == {False} for m in backbone.values()), backbone
     adapters = {n: m for n, m in seen.items() if "lora_dropout" in n}
@@ -275,3 +282,26 @@ def test_the_cache_is_keyed_by_weights_precision_and_each_input_trial():
     assert stats["forwarded"] == 4 and np.allclose(plain, first, atol=1e-6)
     plain, stats = _features(uncached, X=X)
     assert stats["forwarded"] == 4 and len(uncached) == 0
+
+
+def test_a_network_that_freezes_a_part_of_itself_keeps_its_dropout_training():
+    """Without adapters, a dropout beside a frozen parameter trains (full fine-tuning of a
+    model with a fixed token, frozen_embedding); with an adapter in the block it is off."""
+    from benchmark.models._freezing import freeze_frozen_parts
+
+    class Block(torch.nn.Module):
+        def __init__(self, adapter: bool):
+            super().__init__()
+            self.token = torch.nn.Parameter(torch.zeros(3), requires_grad=False)
+            self.drop = torch.nn.Dropout(0.5)
+            self.proj = torch.nn.Linear(3, 3)
+            self.proj.requires_grad_(False)
+            if adapter:
+                self.lora_A = torch.nn.Linear(3, 1)  # an adapter's parameter name
+            self.head = torch.nn.Linear(3, 2)
+
+    for adapter in (False, True):
+        block = Block(adapter).train()
+        freeze_frozen_parts(block)
+        assert block.training and block.head.training and not block.proj.training
+        assert block.drop.training == (not adapter)
